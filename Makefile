@@ -42,6 +42,7 @@ lock:
 	  echo "# Regenerate: make lock.  Install: make venv."; \
 	  .lockenv/bin/python -m pip freeze --exclude-editable; } > requirements.lock
 	rm -rf .lockenv
+	$(PYTHON) tools/envsync.py
 
 clean:
 	rm -rf results logs .snakemake

@@ -28,14 +28,18 @@ OBSERVATIONS: dict[str, str] = {
 OBSERVATIONS_KEY = ["source", "file", "row", "column"]
 
 #: Economy metadata a file carries besides its data (WDI Metadata_Country, CLASS.xlsx,
-#: the historical income classification). ``year`` is NaN-free: undated metadata is
-#: expanded by the harmoniser, not by the reader.
+#: the historical income classification). ``year`` is <NA> for undated (current)
+#: classifications and the calendar year *of the data* for historical ones (the World
+#: Bank's FY t classification is based on GNI of calendar year t-2).
 CLASSIFICATION: dict[str, str] = {
-    "iso3": "string",
-    "year": "int64",
-    "region": "string",
-    "income_group": "string",  # "L", "LM", "UM", "H" or "" when unclassified
+    "iso3": "string",  # code as the file gives it (ISO3 for economies, WB group codes for aggregates)
+    "name": "string",
+    "year": "Int64",
+    "region": "string",  # World Bank region; "" for aggregates
+    "income_group": "string",  # "L", "LM", "UM", "H", or "" when unclassified / aggregate
     "source": "string",
+    "file": "string",
+    "row": "int64",
 }
 
 #: The harmonised panel: one value per (iso3, year, indicator).

@@ -1,0 +1,33 @@
+"""Readers, one per publisher format. Each returns the long observations table with provenance.
+
+``DATA_READERS`` maps the reader names used in ``config.yaml`` (``sources[].reader``) to
+functions ``f(path, rel, source) -> OBSERVATIONS``; ``CLASSIFICATION_READERS`` maps the
+names used under ``classifications`` to functions returning classification tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from scripts.readers import classifications, itu, unmdg, worldbank
+
+Reader = Callable[[Path, str, str], pd.DataFrame]
+
+DATA_READERS: dict[str, Reader] = {
+    "wb_api": worldbank.read_wb_api,
+    "wb_datahub": worldbank.read_wb_datahub,
+    "wb_databank": worldbank.read_wb_databank,
+    "itu_timeseries": itu.read_itu_timeseries,
+    "itu_core_household": itu.read_itu_core_household,
+    "un_mdg": unmdg.read_un_mdg,
+}
+
+CLASSIFICATION_READERS: dict[str, Reader] = {
+    "wb_class": classifications.read_wb_class,
+    "wb_income_history": classifications.read_wb_income_history,
+    "country_codes": classifications.read_country_codes,
+    "wb_metadata_country": worldbank.read_wb_metadata_country,
+}

@@ -1,0 +1,462 @@
+"""Readers for the economy classifications and code concordances.
+
+* World Bank ``CLASS.xlsx`` (current classification): :func:`read_wb_class` (sheet
+  "List of economies") and :func:`read_wb_groups` (sheet "Groups");
+* World Bank historical income classification (OGHIST,
+  ``Historical_income_classification.xlsx``): :func:`read_wb_income_history`;
+* datahub.io ``country-codes.csv`` (ISO 3166, UN M49, ITU codes, UNTERM names):
+  :func:`read_country_codes`.
+
+Income groups are coded ``L``, ``LM``, ``UM``, ``H``; ``""`` means unclassified (an
+aggregate, a '..' in the history, or an economy the Bank did not classify that year).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from scripts import contract
+from scripts.errors import InputError
+from scripts.readers.common import sheet_cell_column
+
+#: CLASS.xlsx income-group labels and their codes.
+INCOME_LABELS: dict[str, str] = {
+    "Low income": "L",
+    "Lower middle income": "LM",
+    "Upper middle income": "UM",
+    "High income": "H",
+}
+INCOME_CODES = frozenset(INCOME_LABELS.values())
+
+CLASS_SHEET = "List of economies"
+GROUPS_SHEET = "Groups"
+HISTORY_SHEET = "Country Analytical History"
+
+#: Columns of the country-codes output and the datahub column each comes from.
+COUNTRY_CODE_COLUMNS: dict[str, str] = {
+    "iso3": "ISO3166-1-Alpha-3",
+    "iso2": "ISO3166-1-Alpha-2",
+    "iso_numeric": "ISO3166-1-numeric",
+    "m49": "M49",
+    "itu": "ITU",
+    "name": "CLDR display name",
+    "name_official": "UNTERM English Short",
+    "name_formal": "UNTERM English Formal",
+    "status": "is_independent",
+    "region": "Region Name",
+    "sub_region": "Sub-region Name",
+    "intermediate_region": "Intermediate Region Name",
+    "ldc": "Least Developed Countries (LDC)",
+    "lldc": "Land Locked Developing Countries (LLDC)",
+    "sids": "Small Island Developing States (SIDS)",
+}
+
+_FY = re.compile(r"^FY\s*(\d{2})$", re.IGNORECASE)
+_LAYOUT_FIX = "the World Bank may have changed the layout; download the file again or adapt the reader"
+
+
+# --------------------------------------------------------------------------- workbook helpers
+
+
+def _sheet(path: Path, rel: str, sheet: str) -> pd.DataFrame:
+    """Return ``sheet`` as a grid of cell values indexed by the 1-based sheet row.
+
+    Columns are 0-based column indexes; formulas are read as their cached values.
+    Raises :class:`InputError` naming the sheets found when ``sheet`` is missing.
+    """
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # a corrupt or mis-named file: say so with the file name
+        raise InputError(
+            problem=f"cannot open the workbook ({type(exc).__name__}: {exc})",
+            file=rel,
+            expected="an .xlsx workbook as downloaded from the World Bank",
+            fix="download the file again",
+        ) from exc
+    try:
+        if sheet not in wb.sheetnames:
+            raise InputError(
+                problem=f"the workbook has no sheet {sheet!r}; sheets found: {wb.sheetnames}",
+                file=rel,
+                expected=f"a sheet named {sheet!r}",
+                fix=_LAYOUT_FIX,
+            )
+        # read-only mode is fast but its empty cells carry no coordinates: place each
+        # cell by its own row and column
+        found: dict[tuple[int, int], object] = {}
+        for row in wb[sheet].iter_rows():
+            for cell in row:
+                v = getattr(cell, "value", None)
+                if v is not None and getattr(cell, "row", None) is not None:
+                    found[(cell.row, cell.column)] = v
+    finally:
+        wb.close()
+    nrows = max((r for r, _ in found), default=0)
+    ncols = max((c for _, c in found), default=0)
+    grid = np.full((nrows, ncols), None, dtype=object)
+    for (r, c), v in found.items():
+        grid[r - 1, c - 1] = v
+    return pd.DataFrame(grid, index=pd.RangeIndex(1, nrows + 1), dtype=object)
+
+
+def _text(v: object) -> str:
+    """Return a cell as stripped text ('' for empty)."""
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        if np.isnan(v):
+            return ""
+        return str(int(v)) if v.is_integer() else repr(v)
+    return str(v).strip()
+
+
+def _header_columns(
+    grid: pd.DataFrame, rel: str, sheet: str, header_row: int, required: list[str]
+) -> dict[str, int]:
+    """Return ``{label: column index}`` for the required labels of ``header_row``."""
+    if grid.empty or header_row not in grid.index:
+        raise InputError(
+            problem=f"sheet {sheet!r} is empty",
+            file=rel,
+            row=header_row,
+            expected=f"a header with {required}",
+            fix=_LAYOUT_FIX,
+        )
+    labels = {_text(v): int(c) for c, v in grid.loc[header_row].items() if _text(v)}
+    missing = [k for k in required if k not in labels]
+    if missing:
+        raise InputError(
+            problem=f"sheet {sheet!r} lacks the columns {missing}; header found: {list(labels)}",
+            file=rel,
+            row=header_row,
+            expected=f"the columns {required}",
+            fix=_LAYOUT_FIX,
+        )
+    return {k: labels[k] for k in required}
+
+
+# --------------------------------------------------------------------------- CLASS.xlsx
+
+
+def read_wb_class(path: Path, rel: str, source: str) -> pd.DataFrame:
+    """Read the current World Bank classification (CLASS.xlsx, sheet "List of economies").
+
+    Returns :data:`scripts.contract.CLASSIFICATION`, one row per economy or aggregate
+    (blank rows skipped), ``year`` <NA>, ``region`` "" and ``income_group`` "" for the
+    aggregates (rows without a Region) and for economies left unclassified (Venezuela in
+    the FY23 file), ``iso3`` as the file gives it (WB group codes for aggregates).
+    """
+    grid = _sheet(path, rel, CLASS_SHEET)
+    cols = _header_columns(grid, rel, CLASS_SHEET, 1, ["Economy", "Code", "Region", "Income group"])
+    body = grid.loc[2:]
+    text = pd.DataFrame({k: body[c].map(_text) for k, c in cols.items()}, index=body.index)
+    blank = (text == "").all(axis=1)
+    text = text.loc[~blank]
+    no_code = text["Code"] == ""
+    if no_code.any():
+        r = int(text.index[no_code.to_numpy()][0])
+        raise InputError(
+            problem=f"economy {text.loc[r, 'Economy']!r} has no code",
+            file=rel,
+            row=r,
+            column=sheet_cell_column(CLASS_SHEET, cols["Code"]),
+            expected="a three-letter code on every row",
+            fix="check that the file is the World Bank's original",
+        )
+    unknown = ~text["Income group"].isin(list(INCOME_LABELS) + [""])
+    if unknown.any():
+        r = int(text.index[unknown.to_numpy()][0])
+        raise InputError(
+            problem=f"unknown income group {text.loc[r, 'Income group']!r}",
+            file=rel,
+            row=r,
+            column=sheet_cell_column(CLASS_SHEET, cols["Income group"]),
+            expected=f"one of {list(INCOME_LABELS)} or empty",
+            fix="add the label to INCOME_LABELS if the World Bank introduced a new group",
+        )
+    out = pd.DataFrame(
+        {
+            "iso3": text["Code"],
+            "name": text["Economy"],
+            "year": pd.array([pd.NA] * len(text), dtype="Int64"),
+            "region": text["Region"],
+            "income_group": text["Income group"].map(lambda s: INCOME_LABELS.get(s, "")),
+            "source": source,
+            "file": rel,
+            "row": text.index.to_numpy(dtype="int64"),
+        }
+    )
+    out = contract.conform(out.reset_index(drop=True), contract.CLASSIFICATION)
+    contract.check_unique(out, ["iso3"], "classification row", locate=["file", "row"])
+    return out
+
+
+def read_wb_groups(path: Path, rel: str, source: str) -> pd.DataFrame:
+    """Read the group membership list of CLASS.xlsx (sheet "Groups").
+
+    Returns a frame with string columns ``group_code`` (e.g. "SSF"), ``group_name``
+    and ``iso3`` (the member's code), one row per membership, in file order.
+    ``source`` is accepted for a uniform reader signature; the table has no source column.
+    """
+    grid = _sheet(path, rel, GROUPS_SHEET)
+    cols = _header_columns(grid, rel, GROUPS_SHEET, 1, ["GroupCode", "GroupName", "CountryCode"])
+    body = grid.loc[2:]
+    text = pd.DataFrame({k: body[c].map(_text) for k, c in cols.items()}, index=body.index)
+    text = text.loc[~(text == "").all(axis=1)]
+    incomplete = (text == "").any(axis=1)
+    if incomplete.any():
+        r = int(text.index[incomplete.to_numpy()][0])
+        raise InputError(
+            problem="a membership row with an empty GroupCode, GroupName or CountryCode",
+            file=rel,
+            row=r,
+            expected="GroupCode, GroupName and CountryCode on every row",
+            fix="check that the file is the World Bank's original",
+        )
+    out = pd.DataFrame(
+        {"group_code": text["GroupCode"], "group_name": text["GroupName"], "iso3": text["CountryCode"]}
+    ).reset_index(drop=True)
+    return out.astype("string")
+
+
+# --------------------------------------------------------------------------- OGHIST
+
+
+def _income_code(raw: str) -> str | None:
+    """Return the income code of a history cell, "" when unclassified, None when unknown.
+
+    'LM*' occurs for Yemen in FY89-FY90 (footnote: Yemen PDR was L and Yemen Arab Rep. LM,
+    combined they would have been LM); the asterisk marks that footnote, not another group,
+    so 'X*' is read as 'X'.
+    """
+    t = raw.strip().rstrip("*").strip().upper()
+    if t in ("", ".."):
+        return ""
+    return t if t in INCOME_CODES else None
+
+
+def read_wb_income_history(path: Path, rel: str, source: str) -> pd.DataFrame:
+    """Read the World Bank historical income classification (OGHIST) into a classification table.
+
+    Finds the header rows by their labels ("Bank's fiscal year:" with FY89, FY90, ... and
+    "Data for calendar year :" with 1987, 1988, ... in the row below); each economy row
+    has its code in the column left of the labels and its name under them. The calendar
+    year must equal the fiscal year minus 2 (the FY t classification uses GNI of t-2).
+
+    Returns :data:`scripts.contract.CLASSIFICATION`: one row per economy x fiscal year,
+    ``year`` = the calendar year of the data, ``income_group`` L/LM/UM/H or "" ('..' or
+    blank = unclassified, e.g. before an economy existed or after it was dissolved),
+    ``region`` "" (the sheet has none). Historical entities keep the file's codes: CSK
+    (Czechoslovakia), SUN (USSR), YUGf (Yugoslavia, former), YUG (Serbia and Montenegro),
+    ANT (Netherlands Antilles), plus MYT (Mayotte, classified FY92-FY11 only).
+    """
+    grid = _sheet(path, rel, HISTORY_SHEET)
+    fy_row = fy_col = None
+    for r in grid.index[:30]:
+        for c, v in grid.loc[r].items():
+            if _text(v).lower().startswith("bank's fiscal year"):
+                fy_row, fy_col = int(r), int(c)
+                break
+        if fy_row is not None:
+            break
+    if fy_row is None or fy_col is None:
+        raise InputError(
+            problem="no \"Bank's fiscal year:\" header row in the first 30 rows",
+            file=rel,
+            column=f"'{HISTORY_SHEET}'",
+            expected="a row labelled \"Bank's fiscal year:\" followed by FY89, FY90, ...",
+            fix=_LAYOUT_FIX,
+        )
+    cal_row = fy_row + 1
+    if cal_row not in grid.index or not _text(grid.loc[cal_row, fy_col]).lower().startswith("data for calendar year"):
+        raise InputError(
+            problem="the row under the fiscal years is not \"Data for calendar year :\"",
+            file=rel,
+            row=cal_row,
+            column=sheet_cell_column(HISTORY_SHEET, fy_col),
+            expected="\"Data for calendar year :\" with 1987, 1988, ... under the fiscal-year row",
+            fix=_LAYOUT_FIX,
+        )
+    if fy_col < 1:
+        raise InputError(
+            problem="the header labels are in the first column: no room for the economy codes",
+            file=rel,
+            row=fy_row,
+            expected="economy codes in the column left of the names",
+            fix=_LAYOUT_FIX,
+        )
+    year_of: dict[int, int] = {}
+    for c in [int(c) for c in grid.columns if int(c) > fy_col]:
+        fy = _text(grid.loc[fy_row, c])
+        if not fy:
+            continue
+        m = _FY.match(fy)
+        where = sheet_cell_column(HISTORY_SHEET, c)
+        if not m:
+            raise InputError(
+                problem=f"fiscal-year label {fy!r} is not of the form FYnn",
+                file=rel,
+                row=fy_row,
+                column=where,
+                expected="FY89, FY90, ...",
+                fix=_LAYOUT_FIX,
+            )
+        yy = int(m.group(1))
+        fiscal = 1900 + yy if yy >= 50 else 2000 + yy
+        cal = _text(grid.loc[cal_row, c])
+        if not re.fullmatch(r"\d{4}", cal) or int(cal) != fiscal - 2:
+            raise InputError(
+                problem=f"calendar year {cal!r} under {fy} (expected {fiscal - 2})",
+                file=rel,
+                row=cal_row,
+                column=where,
+                expected="the calendar year of the data, two years before the fiscal year",
+                fix="open the workbook in a spreadsheet program and save it so that formula values are stored, or adapt the reader",
+            )
+        year_of[c] = int(cal)
+    if not year_of:
+        raise InputError(
+            problem="no fiscal-year columns right of \"Bank's fiscal year:\"",
+            file=rel,
+            row=fy_row,
+            expected="FY89, FY90, ... in the header row",
+            fix=_LAYOUT_FIX,
+        )
+    code_col, name_col = fy_col - 1, fy_col
+    body = grid.loc[cal_row + 1 :]
+    codes = body[code_col].map(_text)
+    names = body[name_col].map(_text)
+    rows = codes.index[codes != ""]
+    nameless = [int(r) for r in rows if names.loc[r] == ""]
+    if nameless:
+        raise InputError(
+            problem=f"economy code {codes.loc[nameless[0]]!r} without a name",
+            file=rel,
+            row=nameless[0],
+            column=sheet_cell_column(HISTORY_SHEET, name_col),
+            expected="the economy name next to its code",
+            fix="check that the file is the World Bank's original",
+        )
+    frames = []
+    for c, year in year_of.items():
+        raw = body.loc[rows, c].map(_text)
+        group = raw.map(_income_code)
+        bad = group.isna()
+        if bad.any():
+            r = int(raw.index[bad.to_numpy()][0])
+            raise InputError(
+                problem=f"unknown income code {raw.loc[r]!r}",
+                file=rel,
+                row=r,
+                column=sheet_cell_column(HISTORY_SHEET, c),
+                expected="L, LM, UM, H (optionally with a footnote '*'), '..' or blank",
+                fix="check the cell; add the code to the reader if the World Bank introduced a new one",
+            )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "iso3": codes.loc[rows].to_numpy(),
+                    "name": names.loc[rows].to_numpy(),
+                    "year": year,
+                    "region": "",
+                    "income_group": group.to_numpy(),
+                    "row": np.asarray(rows, dtype="int64"),
+                }
+            )
+        )
+    out = pd.concat(frames, ignore_index=True).assign(source=source, file=rel)
+    out = contract.conform(out, contract.CLASSIFICATION)
+    contract.check_unique(out, ["iso3", "year"], "income classification", locate=["file", "row"])
+    return out
+
+
+# --------------------------------------------------------------------------- country codes
+
+
+def read_country_codes(path: Path, rel: str, source: str) -> pd.DataFrame:
+    """Read datahub's country-codes.csv into a concordance table, one row per ISO country.
+
+    Returns a frame with the string columns of :data:`COUNTRY_CODE_COLUMNS` (codes exactly
+    as written, e.g. ``m49`` "4" for Afghanistan and ``iso2`` "NA" for Namibia; blank
+    cells as ""), the booleans ``is_independent`` (status "Yes"), ``ldc``, ``lldc`` and
+    ``sids`` (the file marks members with "x"), and ``row`` (1-based physical line).
+    ``source`` is accepted for a uniform reader signature.
+    """
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8-sig")
+    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise InputError(
+            problem=f"cannot parse the CSV ({type(exc).__name__}: {exc})",
+            file=rel,
+            expected="datahub's country-codes.csv (UTF-8, comma-separated)",
+            fix="download the file again",
+        ) from exc
+    missing = [c for c in COUNTRY_CODE_COLUMNS.values() if c not in raw.columns]
+    if missing:
+        raise InputError(
+            problem=f"columns {missing} not found; header has {list(raw.columns)[:12]}...",
+            file=rel,
+            row=1,
+            expected=f"the datahub columns {list(COUNTRY_CODE_COLUMNS.values())}",
+            fix="the datahub layout may have changed; adapt COUNTRY_CODE_COLUMNS",
+        )
+    if raw.map(lambda s: "\n" in s).to_numpy().any():
+        # a quoted line break would shift every later physical line number
+        raise InputError(
+            problem="a field contains a line break",
+            file=rel,
+            expected="one record per line",
+            fix="adapt the reader to track physical lines",
+        )
+    out = pd.DataFrame({k: raw[c].str.strip() for k, c in COUNTRY_CODE_COLUMNS.items()})
+    flags = {}
+    for k in ("ldc", "lldc", "sids"):
+        bad = ~out[k].str.lower().isin(["x", ""])
+        if bad.any():
+            i = int(np.argmax(bad.to_numpy()))
+            raise InputError(
+                problem=f"unexpected flag {out[k].iloc[i]!r}",
+                file=rel,
+                row=i + 2,
+                column=COUNTRY_CODE_COLUMNS[k],
+                expected="'x' for members, empty otherwise",
+                fix="the datahub layout may have changed; adapt the reader",
+            )
+        flags[k] = out[k].str.lower() == "x"
+    out = out.astype("string").assign(
+        is_independent=out["status"] == "Yes",
+        ldc=flags["ldc"],
+        lldc=flags["lldc"],
+        sids=flags["sids"],
+        row=np.arange(2, len(out) + 2, dtype="int64"),
+    )
+    no_iso3 = out["iso3"] == ""
+    if no_iso3.any():
+        i = int(np.argmax(no_iso3.to_numpy()))
+        raise InputError(
+            problem="a row without an ISO3 code",
+            file=rel,
+            row=i + 2,
+            column=COUNTRY_CODE_COLUMNS["iso3"],
+            expected="an ISO 3166-1 alpha-3 code on every row",
+            fix="check that the file is datahub's original",
+        )
+    dup = out["iso3"].duplicated(keep=False)
+    if dup.any():
+        lines = out.loc[dup, "row"].tolist()[:2]
+        raise InputError(
+            problem=f"ISO3 code {out.loc[dup, 'iso3'].iloc[0]!r} on lines {lines}",
+            file=rel,
+            row=int(lines[-1]),
+            column=COUNTRY_CODE_COLUMNS["iso3"],
+            expected="each ISO3 code once",
+            fix="remove the repeated row",
+        )
+    return out
+

@@ -1,0 +1,76 @@
+# Helpers shared by the rule files: config validation, paths, input functions.
+import glob
+import tomllib
+from pathlib import Path
+
+from scripts.configuration import load_catalogue, validate_config
+from scripts.errors import InputError
+
+PROJECT = Path(workflow.basedir)
+validate_config(config, project_root=PROJECT)
+RESULTS = config["paths"]["results"].rstrip("/")
+RAW = PROJECT / config["paths"]["raw"]
+ENV = str(PROJECT / "environment.yml")
+PROJECT_VERSION = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]["version"]
+
+
+def project_path(rel):
+    """Absolute path of a project input, so runs with --directory still find it."""
+    return str(PROJECT / rel)
+
+
+def _expand(patterns, key):
+    files = []
+    for pattern in patterns:
+        hits = sorted(Path(p).relative_to(RAW).as_posix() for p in glob.glob(str(RAW / pattern)))
+        if not hits:
+            raise InputError(
+                problem=f"{key}: {pattern!r} matches no file under {config['paths']['raw']}",
+                file="config",
+                fix="check the file name (raw files keep their publisher's names) or vendor the file",
+            )
+        files += hits
+    return files
+
+
+# Sources with their glob patterns resolved to sorted file lists.
+SOURCES = [
+    {**src, "files": _expand(src["files"], f"sources[{src['id']}]")} for src in config["sources"]
+]
+SOURCE_IDS = [s["id"] for s in SOURCES]
+CATALOGUE = load_catalogue(
+    project_path(config["catalogue"]["indicators"]),
+    project_path(config["catalogue"]["series"]),
+    project_path(config["catalogue"]["entities"]),
+    SOURCE_IDS,
+)
+
+
+def raw_files():
+    """Every raw file the run reads, relative to paths.raw (all are sha256-verified)."""
+    cls = config["classifications"]
+    rels = [f for s in SOURCES for f in s["files"]]
+    rels += [cls[k]["file"] for k in ("current", "income_history", "concordance")] + list(cls["metadata"])
+    rels += [
+        str(Path(f).parent / "datapackage.json")
+        for s in SOURCES
+        if s["reader"] == "wb_datahub"
+        for f in s["files"]
+    ]
+    return rels
+
+
+def raw_inputs():
+    return [str(RAW / r) for r in raw_files()]
+
+
+def log_path(stage, name):
+    return f"{RESULTS}/logs/{stage}/{name}.log"
+
+
+def bench_path(stage, name):
+    return f"{RESULTS}/benchmarks/{stage}/{name}.tsv"
+
+
+def all_outputs():
+    return rules.harmonize.output + rules.database.output

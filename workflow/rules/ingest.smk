@@ -1,0 +1,34 @@
+# Stage 1: verify raw files against the MANIFEST and read them into one observations table.
+
+
+rule ingest:
+    message:
+        "Verifying and reading {params.n_files} raw files"
+    input:
+        files=raw_inputs(),
+        manifest=project_path(config["paths"]["manifest"]),
+    output:
+        observations=f"{RESULTS}/01_ingest/observations.parquet",
+        classifications=f"{RESULTS}/01_ingest/classifications.parquet",
+        concordance=f"{RESULTS}/01_ingest/concordance.csv",
+        groups=f"{RESULTS}/01_ingest/groups.csv",
+        files=f"{RESULTS}/01_ingest/files.csv",
+    params:
+        raw_root=str(RAW),
+        raw_files=raw_files(),
+        manifest_rel=config["paths"]["manifest"],
+        sources=SOURCES,
+        classifications=config["classifications"],
+        n_files=len(raw_inputs()),
+    log:
+        log_path("01_ingest", "ingest"),
+    benchmark:
+        bench_path("01_ingest", "ingest")
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=15,
+    conda:
+        ENV
+    script:
+        "../scripts/ingest.py"

@@ -49,6 +49,21 @@ FATES = (
 )
 
 INCOME_CODES = ("L", "LM", "UM", "H")
+ENTITY_KEY = ["source", "entity_raw", "entity_code"]
+SERIES_KEY = ["source", "series"]
+
+
+def lookup(big: pd.DataFrame, small: pd.DataFrame, key: list[str]) -> np.ndarray:
+    """Row positions in ``small`` of each row of ``big`` by ``key`` (-1 where absent).
+
+    ``small`` must be unique on ``key``. Matching on the few distinct keys and indexing
+    arrays is much cheaper than merging millions of rows of text.
+    """
+    small_idx = pd.MultiIndex.from_frame(small[key].astype(str))
+    uniq = big[key].drop_duplicates()
+    pos = small_idx.get_indexer(pd.MultiIndex.from_frame(uniq.astype(str)))
+    codes = pd.MultiIndex.from_frame(uniq).get_indexer(pd.MultiIndex.from_frame(big[key]))
+    return pos[codes]
 
 
 def normalise_name(name: str) -> str:
@@ -165,7 +180,7 @@ def resolve_entities(obs: pd.DataFrame, universe: EntityUniverse, rules: pd.Data
     'unknown entity'), rule (how it was decided, for the entity map), and the year range
     (first_year, last_year; <NA> = unbounded) within which a rule's mapping applies.
     """
-    ent = obs[["source", "entity_raw", "entity_code"]].drop_duplicates().reset_index(drop=True)
+    ent = obs[ENTITY_KEY].drop_duplicates().astype(str).reset_index(drop=True)
     econ = set(universe.economies["iso3"])
     by_kind: dict[str, dict[str, dict]] = {"code": {}, "m49": {}, "name": {}}
     for r in rules.to_dict("records"):
@@ -175,7 +190,7 @@ def resolve_entities(obs: pd.DataFrame, universe: EntityUniverse, rules: pd.Data
     iso3, fate, how = [], [], []
     first, last = [], []
     unresolved: list[int] = []
-    for i, (raw, code) in enumerate(zip(ent["entity_raw"].fillna(""), ent["entity_code"].fillna(""))):
+    for i, (raw, code) in enumerate(zip(ent["entity_raw"], ent["entity_code"])):
         code = code.strip()
         is_m49 = code.isdigit()
         r = (
@@ -259,24 +274,25 @@ def classification_by_year(
     """Region and income group of every economy in every year.
 
     Income group comes from the historical classification of the data year; outside the
-    years it covers, the nearest classified year is used (``income_basis`` says which).
-    Region is the current World Bank region (static). Returns iso3, year, region,
-    income_group ('' when never classified), income_basis ('history' | 'nearest' | 'none').
+    years it covers, the nearest classified year is used; an economy the history never
+    classifies (a new economy, or synthetic units) takes its current group. Region is the
+    current World Bank region (static). Returns iso3, year, region, income_group ('' when
+    unknown), income_basis ('history' | 'nearest' | 'current' | 'none').
     """
-    econ = universe.economies[["iso3", "region"]]
+    econ = universe.economies[["iso3", "region", "income_group"]].rename(columns={"income_group": "current"})
     grid = econ.merge(pd.DataFrame({"year": list(years)}), how="cross")
     hist = income_history[income_history["income_group"].isin(INCOME_CODES)][["iso3", "year", "income_group"]]
-    hist = hist.assign(year=hist["year"].astype("int64")).drop_duplicates(["iso3", "year"])
-    out = grid.merge(hist, on=["iso3", "year"], how="left")
-    basis = np.where(out["income_group"].notna(), "history", "none")
-    filled = out.sort_values(["iso3", "year"]).groupby("iso3")["income_group"].transform(lambda s: s.ffill().bfill())
-    out = out.assign(income_basis=basis)
-    nearest = out["income_group"].isna() & filled.reindex(out.index).notna()
-    out = out.assign(
-        income_group=out["income_group"].fillna(filled.reindex(out.index)).fillna(""),
-        income_basis=np.where(nearest, "nearest", out["income_basis"]),
+    hist = hist.astype({"iso3": str, "income_group": "string"}).assign(year=hist["year"].astype("int64")).drop_duplicates(["iso3", "year"])
+    out = grid.merge(hist, on=["iso3", "year"], how="left").sort_values(["iso3", "year"], ignore_index=True)
+    observed = out["income_group"].notna()
+    nearest = out.groupby("iso3")["income_group"].transform(lambda s: s.ffill().bfill())
+    current = out["current"].astype("string").where(out["current"].isin(INCOME_CODES))
+    group = out["income_group"].fillna(nearest).fillna(current)
+    basis = np.select(
+        [observed, nearest.notna(), current.notna()], ["history", "nearest", "current"], default="none"
     )
-    return out.sort_values(["iso3", "year"], ignore_index=True)[["iso3", "year", "region", "income_group", "income_basis"]]
+    out = out.assign(income_group=group.fillna(""), income_basis=basis)
+    return out[["iso3", "year", "region", "income_group", "income_basis"]]
 
 
 # --------------------------------------------------------------------------- fates and panel
@@ -300,17 +316,27 @@ def assign_fates(
     detail (the specific reason). Raises :class:`InputError` when a publisher series gives
     two values for the same economy and year.
     """
-    df = obs.merge(
-        entities[["source", "entity_raw", "entity_code", "iso3", "entity_fate", "rule_first_year", "rule_last_year"]],
-        on=["source", "entity_raw", "entity_code"],
-        how="left",
-        validate="many_to_one",
-    )
-    df = df.merge(
-        series_map[["source", "series", "indicator", "precedence", "transform", "factor"]],
-        on=["source", "series"],
-        how="left",
-        validate="many_to_one",
+    e = lookup(obs, entities, ENTITY_KEY)
+    if (e < 0).any():
+        raise ValueError("entities table does not cover every observation; build it with resolve_entities(obs, ...)")
+    m = lookup(obs, series_map, SERIES_KEY)
+    smap = series_map.reset_index(drop=True)
+    mapped = m >= 0
+    mi = np.where(mapped, m, 0)
+
+    def from_series(col: str, fill: object) -> np.ndarray:
+        vals = smap[col].to_numpy()[mi]
+        return np.where(mapped, vals, fill)
+
+    df = obs.assign(
+        iso3=entities["iso3"].to_numpy()[e],
+        entity_fate=entities["entity_fate"].to_numpy()[e],
+        rule_first_year=entities["rule_first_year"].astype("float64").to_numpy()[e],
+        rule_last_year=entities["rule_last_year"].astype("float64").to_numpy()[e],
+        indicator=pd.Categorical(np.where(mapped, smap["indicator"].to_numpy(dtype=object)[mi], None)),
+        precedence=from_series("precedence", 0).astype("int64"),
+        transform=from_series("transform", ""),
+        factor=from_series("factor", np.nan).astype("float64"),
     )
     n = len(df)
     fate = np.full(n, "", dtype=object)
@@ -328,8 +354,8 @@ def assign_fates(
     assign(ef == "excluded entity", "excluded entity", "entity rule: drop")
     assign(ef == "unknown entity", "unknown entity")
     yr = df["year"].to_numpy()
-    lo = df["rule_first_year"].astype("float64").to_numpy()
-    hi = df["rule_last_year"].astype("float64").to_numpy()
+    lo = df["rule_first_year"].to_numpy()
+    hi = df["rule_last_year"].to_numpy()
     outside_rule = (~np.isnan(lo) & (yr < lo)) | (~np.isnan(hi) & (yr > hi))
     assign(outside_rule, "excluded entity", "outside the years of its entity rule")
     if first_year is not None:
@@ -391,9 +417,8 @@ def assign_fates(
     # Name the series that won, so the trail says what superseded each value.
     won = cand.loc[winner, ["iso3", "year", "indicator", "i"]].rename(columns={"i": "wi"})
     lose = lose.merge(won, on=["iso3", "year", "indicator"], how="left")
-    src = df["source"].to_numpy(dtype=object)
-    ser = df["series"].to_numpy(dtype=object)
-    by = np.array([f"superseded by {src[w]}:{ser[w]}" for w in lose["wi"].to_numpy()], dtype=object)
+    wi = lose["wi"].to_numpy()
+    by = ("superseded by " + df["source"].iloc[wi].astype(str) + ":" + df["series"].iloc[wi].astype(str)).to_numpy(dtype=object)
     sup = np.zeros(n, dtype=bool)
     sup[lose["i"].to_numpy()] = True
     full_by = np.full(n, "", dtype=object)
@@ -404,7 +429,7 @@ def assign_fates(
     assign(keep, "kept")
     assert (fate != "").all(), "every observation must receive a fate"
 
-    return df.assign(value_out=value_out, fate=fate, detail=detail).drop(
+    return df.assign(value_out=value_out, fate=pd.Categorical(fate), detail=pd.Categorical(detail)).drop(
         columns=["entity_fate", "rule_first_year", "rule_last_year", "factor"]
     )
 
@@ -446,8 +471,10 @@ def discrepancies(trail: pd.DataFrame, *, tolerance: float) -> pd.DataFrame:
     mean_diff (other - kept, in the indicator's unit), corr (Pearson), and the worst cell
     (iso3, year). Relative difference = |a - b| / max(|a|, |b|).
     """
-    kept = trail.loc[trail["fate"] == "kept", ["iso3", "year", "indicator", "source", "series", "value_out"]]
-    sup = trail.loc[trail["fate"] == "superseded", ["iso3", "year", "indicator", "source", "series", "value_out"]]
+    cols = ["iso3", "year", "indicator", "source", "series", "value_out"]
+    text = {"iso3": str, "indicator": str, "source": str, "series": str}
+    kept = trail.loc[trail["fate"] == "kept", cols].astype(text)
+    sup = trail.loc[trail["fate"] == "superseded", cols].astype(text)
     m = sup.merge(kept, on=["iso3", "year", "indicator"], suffixes=("_o", "_k"))
     if m.empty:
         return pd.DataFrame(columns=["indicator", "kept_series", "other_series", "n_overlap", "n_disagree", "share_disagree",

@@ -239,4 +239,5 @@ def test_income_group_by_year_uses_history_then_nearest() -> None:
     assert c.loc[("NAM", 2001), "income_group"] == "UM"
     assert c.loc[("NAM", 2002), "income_group"] == "UM" and c.loc[("NAM", 2002), "income_basis"] == "nearest"
     assert c.loc[("NAM", 1999), "income_group"] == "LM" and c.loc[("NAM", 1999), "income_basis"] == "nearest"
-    assert c.loc[("KOR", 2000), "income_basis"] == "none"
+    assert c.loc[("KOR", 2000), "income_basis"] == "current" and c.loc[("KOR", 2000), "income_group"] == "H"
+    assert c.loc[("VAT", 2000), "income_basis"] == "none" and c.loc[("VAT", 2000), "income_group"] == ""

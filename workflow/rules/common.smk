@@ -1,4 +1,4 @@
-# Helpers shared by the rule files: config validation, paths, input functions.
+# Helpers shared by every stage: config validation, paths, input functions.
 import glob
 import tomllib
 from pathlib import Path

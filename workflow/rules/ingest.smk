@@ -14,7 +14,8 @@ rule ingest:
         groups=f"{RESULTS}/01_ingest/groups.csv",
         files=f"{RESULTS}/01_ingest/files.csv",
     params:
-        raw_root=str(RAW),
+        # The raw folder is inferred from the inputs, so a remote or staged copy still works.
+        raw_root=lambda w, input: input.files[0][: -len(raw_files()[0])],
         raw_files=raw_files(),
         manifest_rel=config["paths"]["manifest"],
         sources=SOURCES,

@@ -11,6 +11,8 @@ configfile: "config/config.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/harmonize.smk"
+include: "workflow/rules/impute.smk"
+include: "workflow/rules/index.smk"
 
 
 rule all:

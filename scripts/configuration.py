@@ -55,6 +55,9 @@ def _with_defaults(validator_class: type) -> type:
 
 
 def _describe(error: jsonschema.ValidationError, schema: dict) -> str:
+    if error.context:  # oneOf/anyOf: report the alternative that came closest
+        deepest = max(error.context, key=lambda e: (len(e.absolute_path), e.validator == "enum"))
+        return _describe(deepest, schema)
     where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
     if error.validator == "additionalProperties":
         allowed = list(error.schema.get("properties", {}))
@@ -119,6 +122,10 @@ def _input_paths(config: dict) -> list[tuple[str, str]]:
             out += [(f"classifications.metadata", f) for f in v]
         else:
             out.append((f"classifications.{k}.file", v["file"]))
+    for name, spec in config.get("index", {}).get("indices", {}).items():
+        out.append((f"index.indices.{name}.framework", spec["framework"]))
+    for ref in config.get("external_validation", []):
+        out.append((f"external_validation[{ref['id']}].file", ref["file"]))
     return out
 
 

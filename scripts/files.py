@@ -46,11 +46,12 @@ def _write_atomic(target: str | os.PathLike, writer: Callable[[Path], None]) -> 
 
 
 def write_csv(df: pd.DataFrame, target: str | os.PathLike) -> None:
-    """Write ``df`` as UTF-8 CSV (no index, ``\\n`` line ends, full float precision)."""
-    _write_atomic(
-        target,
-        lambda p: df.to_csv(p, index=False, lineterminator="\n", float_format="%.17g"),
-    )
+    """Write ``df`` as UTF-8 CSV (no index, ``\\n`` line ends).
+
+    Floats are written as their shortest round-trip representation (numpy's repr), so
+    :func:`read_csv` gives back the identical double: nothing is rounded between stages.
+    """
+    _write_atomic(target, lambda p: df.to_csv(p, index=False, lineterminator="\n"))
 
 
 def write_parquet(df: pd.DataFrame, target: str | os.PathLike) -> None:
@@ -76,6 +77,7 @@ def read_csv(path: str | os.PathLike, **kwargs: Any) -> pd.DataFrame:
     """Read a CSV written by this project: text stays text ('NA' is Namibia, not missing)."""
     kwargs.setdefault("keep_default_na", False)
     kwargs.setdefault("na_values", [""])
+    kwargs.setdefault("float_precision", "round_trip")
     return pd.read_csv(path, **kwargs)
 
 

@@ -73,4 +73,6 @@ def bench_path(stage, name):
 
 
 def all_outputs():
-    return rules.harmonize.output + rules.database.output
+    stage3 = rules.impute.output + rules.impute_draws.output + rules.impute_accuracy.output
+    indices = expand(rules.index.output.scores, index=list(config["index"]["indices"]))
+    return rules.harmonize.output + rules.database.output + stage3 + indices

@@ -1,0 +1,146 @@
+"""Stage 3 wiring: read the harmonised panel, screen, measure, impute, draw; write the tables.
+
+The methods live in :mod:`scripts.screen` and :mod:`scripts.impute`; this module only
+chooses what the config asks for (including ``auto`` chains, taken from the masking
+experiment), and writes outputs. Each ``*_main`` is one Snakemake rule.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from scripts import impute, screen
+from scripts.files import read_csv, setup_logging, write_csv, write_parquet
+
+log = logging.getLogger("ictmdg")
+
+ROLES = ("readiness", "use", "impact", "outcome", "control")
+
+
+def resolve_methods(configured: Mapping[str, Any], recommended: Mapping[str, str]) -> pd.DataFrame:
+    """The chain each role uses: the configured list, or the recommendation for ``auto``.
+
+    Returns role, chain ('step+step'), chosen_by ('config' | 'masking experiment').
+    Raises KeyError-free: a role set to ``auto`` with no recommendation (no data for the
+    role) falls back to the module default and says so.
+    """
+    rows = []
+    for role in ROLES:
+        setting = configured.get(role, "auto")
+        if setting == "auto":
+            if role in recommended:
+                rows.append((role, recommended[role], "masking experiment"))
+            else:
+                rows.append((role, "+".join(impute.DEFAULT_METHODS[role]), "default (no masking result for the role)"))
+        else:
+            rows.append((role, "+".join(setting), "config"))
+    return pd.DataFrame(rows, columns=["role", "chain", "chosen_by"])
+
+
+def analysis_units(economies: pd.DataFrame, which: str) -> list[str]:
+    """Economies the analysis considers: World Bank economies (default) or every economy.
+
+    Non-World-Bank ISO territories (Tokelau, Norfolk Island, ...) stay in the database but
+    would only dilute availability shares: they are screened out unless ``which='all'``.
+    """
+    if which == "all":
+        return sorted(economies["iso3"])
+    return sorted(economies.loc[economies["wb"].astype(str).str.lower() == "true", "iso3"])
+
+
+def status_counts(imputed: pd.DataFrame) -> pd.DataFrame:
+    """Cells per indicator by status and method (what a reviewer counts), draw 0 only."""
+    point = imputed[imputed["draw"] == 0]
+    out = point.groupby(["indicator", "status", "method"], observed=True).size().rename("cells").reset_index()
+    total = out.groupby("indicator")["cells"].transform("sum")
+    return out.assign(share=out["cells"] / total).sort_values(["indicator", "status", "method"], ignore_index=True)
+
+
+def _inputs(snakemake: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    # Provenance columns are not needed here; reading four columns keeps the stage light.
+    panel = pd.read_parquet(snakemake.input.panel, columns=["iso3", "year", "indicator", "value"])
+    panel = panel.astype({"iso3": str, "indicator": str})
+    catalogue = read_csv(snakemake.input.indicators, dtype=str)
+    groups = read_csv(snakemake.input.classification, dtype={"iso3": str, "region": str, "income_group": str, "income_basis": str})
+    return panel, catalogue, groups
+
+
+def _screening(snakemake: Any) -> pd.DataFrame:
+    return read_csv(snakemake.input.screening, dtype={"item": str, "kind": str, "decision": str, "reason": str, "role": str})
+
+
+def screen_main(snakemake: Any) -> None:
+    setup_logging(snakemake)
+    p = snakemake.params
+    panel, catalogue, groups = _inputs(snakemake)
+    units = analysis_units(read_csv(snakemake.input.economies, dtype={"iso3": str, "wb": str}), p.economies)
+    decisions = screen.screen(
+        panel, catalogue, units, p.first, p.last,
+        min_indicator_share=p.screening["min_indicator_share"],
+        min_unit_share=p.screening["min_unit_share"],
+    )
+    write_csv(decisions, snakemake.output.screening)
+    kept = decisions[decisions["decision"] == "keep"]
+    log.info("screening: kept %d indicators and %d economies",
+             (kept["kind"] == "indicator").sum(), (kept["kind"] == "unit").sum())
+
+
+def accuracy_main(snakemake: Any) -> None:
+    setup_logging(snakemake)
+    p = snakemake.params
+    cfg = p.impute
+    panel, catalogue, groups = _inputs(snakemake)
+    acc = impute.masking_experiment(
+        panel, catalogue, groups, p.first, p.last,
+        share=cfg["masking"]["share"], end_segments=cfg["masking"]["end_segments"],
+        methods=list(cfg["masking"]["candidates"]), seed=p.seed,
+        max_gap=cfg["max_gap"], max_extrap=cfg["max_extrapolation"], trend_points=cfg["trend_points"],
+        screening=_screening(snakemake),
+    )
+    best = impute.recommend_methods(acc)
+    write_csv(acc, snakemake.output.accuracy)
+    write_csv(pd.DataFrame(sorted(best.items()), columns=["role", "chain"]), snakemake.output.recommended)
+    for role, chain in sorted(best.items()):
+        log.info("masking experiment: best chain for %s = %s", role, chain)
+
+
+def _methods(snakemake: Any) -> dict[str, list[str]]:
+    table = read_csv(snakemake.input.methods, dtype=str)
+    return {r.role: r.chain.split("+") for r in table.itertuples()}
+
+
+def impute_main(snakemake: Any) -> None:
+    setup_logging(snakemake)
+    p = snakemake.params
+    cfg = p.impute
+    panel, catalogue, groups = _inputs(snakemake)
+    rec = read_csv(snakemake.input.recommended, dtype=str)
+    methods = resolve_methods(cfg["methods"], dict(zip(rec["role"], rec["chain"])))
+    imputed = impute.impute_panel(
+        panel, catalogue, groups, p.first, p.last,
+        methods={r.role: r.chain.split("+") for r in methods.itertuples()},
+        max_gap=cfg["max_gap"], max_extrap=cfg["max_extrapolation"], trend_points=cfg["trend_points"],
+        seed=p.seed, screening=_screening(snakemake),
+    )
+    write_parquet(imputed, snakemake.output.imputed)
+    write_csv(status_counts(imputed), snakemake.output.counts)
+    write_csv(methods, snakemake.output.methods)
+
+
+def draws_main(snakemake: Any) -> None:
+    setup_logging(snakemake)
+    p = snakemake.params
+    cfg = p.impute
+    panel, catalogue, groups = _inputs(snakemake)
+    draws = impute.multiple_imputation(
+        panel, catalogue, groups, p.first, p.last,
+        methods=_methods(snakemake), m=p.m, seed=p.seed,
+        max_gap=cfg["max_gap"], max_extrap=cfg["max_extrapolation"], trend_points=cfg["trend_points"],
+        share=cfg["masking"]["share"], end_segments=cfg["masking"]["end_segments"],
+        screening=_screening(snakemake),
+    )
+    write_parquet(draws, snakemake.output.draws)

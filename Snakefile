@@ -1,11 +1,15 @@
 # ictmdg: harmonised ICT indicators, composite ICT indices and ICT-MDG models.
 # Thin on purpose: configuration, its validation, and the rule files. See README.md.
+import os
+
 from snakemake.utils import min_version
 
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
+# The default config is found next to this file, so `--directory` runs (the end-to-end tests)
+# still read it; `--configfile` files are merged on top of it.
+configfile: os.path.join(workflow.basedir, "config", "config.yaml")
 
 
 include: "workflow/rules/common.smk"

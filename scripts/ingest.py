@@ -77,10 +77,16 @@ def read_sources(sources: list[dict[str, Any]], raw_root: Path) -> pd.DataFrame:
 
 
 def file_summary(obs: pd.DataFrame, verified: pd.DataFrame) -> pd.DataFrame:
-    """Per raw file: provenance from the MANIFEST and the number of cells / values read."""
-    g = obs.groupby(["source", "file"])
-    counts = pd.DataFrame({"cells": g.size(), "values": g["value"].count(), "series": g["series"].nunique()}).reset_index()
-    out = verified.rename(columns={"path": "file"}).merge(counts, on="file", how="left")
+    """Per raw file: provenance from the MANIFEST and the number of cells / values read.
+
+    ``verified`` has one row per raw file (path, source, sha256 ...); files that hold no
+    value grid (classifications, datapackage.json) get zero counts.
+    """
+    g = obs.groupby("file", observed=True)
+    counts = pd.DataFrame({"cells": g.size(), "values": g["value"].count(), "series": g["series"].nunique()})
+    counts.index = counts.index.astype(str)
+    out = verified.rename(columns={"path": "file"}).join(counts, on="file")
+    out[["cells", "values", "series"]] = out[["cells", "values", "series"]].fillna(0).astype("int64")
     cols = ["source", "file", "sha256", "publisher", "licence", "vintage", "cells", "values", "series"]
     return out.reindex(columns=cols).sort_values(["source", "file"], ignore_index=True)
 

@@ -104,6 +104,9 @@ def accuracy_main(snakemake: Any) -> None:
     best = impute.recommend_methods(acc)
     write_csv(acc, snakemake.output.accuracy)
     write_csv(pd.DataFrame(sorted(best.items()), columns=["role", "chain"]), snakemake.output.recommended)
+    from scripts.figures import accuracy_figure, save
+
+    save(accuracy_figure(acc, resolve_methods(cfg["methods"], best)), snakemake.output.figure_png, snakemake.output.figure_pdf)
     for role, chain in sorted(best.items()):
         log.info("masking experiment: best chain for %s = %s", role, chain)
 

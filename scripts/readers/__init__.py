@@ -22,6 +22,7 @@ DATA_READERS: dict[str, Reader] = {
     "wb_databank": worldbank.read_wb_databank,
     "itu_timeseries": itu.read_itu_timeseries,
     "itu_core_household": itu.read_itu_core_household,
+    "itu_gender": itu.read_itu_internet_by_gender,
     "un_mdg": unmdg.read_un_mdg,
 }
 

@@ -41,6 +41,8 @@ rule impute_accuracy:
     output:
         accuracy=f"{RESULTS}/03_impute/accuracy.csv",
         recommended=f"{RESULTS}/03_impute/recommended_methods.csv",
+        figure_png=f"{RESULTS}/03_impute/accuracy.png",
+        figure_pdf=f"{RESULTS}/03_impute/accuracy.pdf",
     params:
         first=config["analysis"]["first_year"],
         last=config["analysis"]["last_year"],

@@ -10,7 +10,7 @@ ARGS   ?=
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS="-m 'not slow'"`.
 PYTEST_ARGS ?=
 
-.PHONY: run test venv lock lint bench clean
+.PHONY: run test venv lock lint bench report clean
 
 # The venv is rebuilt when the lock changes; the project's own package (scripts/) is put
 # on the venv's path with a .pth file, which needs no build backend and no network.
@@ -27,6 +27,10 @@ run: venv
 
 test: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Snakemake's HTML report of the last run (figures and tables with their captions).
+report: venv
+	$(BIN)/snakemake --report results/report.html $(ARGS)
 
 lint: venv
 	$(BIN)/snakemake --lint

@@ -10,7 +10,7 @@ rule screen:
         economies=rules.harmonize.output.economies,
         indicators=project_path(config["catalogue"]["indicators"]),
     output:
-        screening=f"{RESULTS}/03_impute/screening.csv",
+        screening=report(f"{RESULTS}/03_impute/screening.csv", caption="../report/screening.rst", category="Imputation"),
     params:
         first=config["analysis"]["first_year"],
         last=config["analysis"]["last_year"],
@@ -41,7 +41,7 @@ rule impute_accuracy:
     output:
         accuracy=f"{RESULTS}/03_impute/accuracy.csv",
         recommended=f"{RESULTS}/03_impute/recommended_methods.csv",
-        figure_png=f"{RESULTS}/03_impute/accuracy.png",
+        figure_png=report(f"{RESULTS}/03_impute/accuracy.png", caption="../report/accuracy.rst", category="Imputation"),
         figure_pdf=f"{RESULTS}/03_impute/accuracy.pdf",
     params:
         first=config["analysis"]["first_year"],

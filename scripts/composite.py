@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -190,6 +191,7 @@ def disjoint_variants(
 def main(snakemake: Any) -> None:
     from scripts.configuration import load_catalogue
     from scripts.external import name_lookup, read_published_scores
+    from scripts.ingest import load_manifest, verify_files
     from scripts.files import read_csv, setup_logging, write_csv, write_parquet
 
     setup_logging(snakemake)
@@ -216,6 +218,10 @@ def main(snakemake: Any) -> None:
     child_table, summary = coherence(result, **p.audit)
     ranks = result.node_ranks[list(fw.leaves)]
     strengths = audit.strengths_weaknesses(result.normalised, ranks, n=3)
+
+    # Published scores are vendored like raw files: check them against their MANIFEST first.
+    ext_manifest = Path(snakemake.input.external_manifest)
+    verify_files([r["file"] for r in p.external], ext_manifest.parent, load_manifest(ext_manifest), str(ext_manifest))
 
     names = name_lookup(
         read_csv(snakemake.input.economies, dtype=str), read_csv(snakemake.input.concordance, dtype=str),

@@ -21,7 +21,7 @@ import pandas as pd
 
 from scripts import contract
 from scripts.errors import InputError
-from scripts.readers.common import sheet_cell_column
+from scripts.readers.common import open_sheet, sheet_cell_column
 
 #: CLASS.xlsx income-group labels and their codes.
 INCOME_LABELS: dict[str, str] = {
@@ -68,41 +68,7 @@ def _sheet(path: Path, rel: str, sheet: str) -> pd.DataFrame:
     Columns are 0-based column indexes; formulas are read as their cached values.
     Raises :class:`InputError` naming the sheets found when ``sheet`` is missing.
     """
-    import openpyxl
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # a corrupt or mis-named file: say so with the file name
-        raise InputError(
-            problem=f"cannot open the workbook ({type(exc).__name__}: {exc})",
-            file=rel,
-            expected="an .xlsx workbook as downloaded from the World Bank",
-            fix="download the file again",
-        ) from exc
-    try:
-        if sheet not in wb.sheetnames:
-            raise InputError(
-                problem=f"the workbook has no sheet {sheet!r}; sheets found: {wb.sheetnames}",
-                file=rel,
-                expected=f"a sheet named {sheet!r}",
-                fix=_LAYOUT_FIX,
-            )
-        # read-only mode is fast but its empty cells carry no coordinates: place each
-        # cell by its own row and column
-        found: dict[tuple[int, int], object] = {}
-        for row in wb[sheet].iter_rows():
-            for cell in row:
-                v = getattr(cell, "value", None)
-                if v is not None and getattr(cell, "row", None) is not None:
-                    found[(cell.row, cell.column)] = v
-    finally:
-        wb.close()
-    nrows = max((r for r, _ in found), default=0)
-    ncols = max((c for _, c in found), default=0)
-    grid = np.full((nrows, ncols), None, dtype=object)
-    for (r, c), v in found.items():
-        grid[r - 1, c - 1] = v
-    return pd.DataFrame(grid, index=pd.RangeIndex(1, nrows + 1), dtype=object)
+    return open_sheet(path, rel, sheet, fix=_LAYOUT_FIX).values
 
 
 def _text(v: object) -> str:

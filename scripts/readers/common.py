@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -85,3 +88,127 @@ def require_header(found: list[str], expected: list[str], *, file: str, row: int
             expected=f"the columns {expected}",
             fix="the publisher may have changed the layout; download the file again or adapt the reader",
         )
+
+
+# --------------------------------------------------------------------------- workbooks
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A worksheet as a grid: ``values`` and ``italic`` indexed by the 1-based sheet row
+    (as Excel shows it) and by the 0-based column index."""
+
+    name: str
+    values: pd.DataFrame
+    italic: pd.DataFrame
+
+
+def sheet_names(path: Path, rel: str) -> list[str]:
+    """Return the workbook's sheet names (without reading the cells)."""
+    try:
+        if path.suffix.lower() == ".xls":
+            import xlrd
+
+            return list(xlrd.open_workbook(str(path), on_demand=True).sheet_names())
+        import openpyxl
+
+        wb = openpyxl.load_workbook(path, read_only=True)
+        try:
+            return list(wb.sheetnames)
+        finally:
+            wb.close()
+    except InputError:
+        raise
+    except Exception as exc:  # a corrupt or mis-named file: say so with the file name
+        raise InputError(
+            problem=f"cannot open the workbook ({type(exc).__name__}: {exc})",
+            file=rel,
+            expected="an Excel workbook (.xls or .xlsx) as the publisher released it",
+            fix="download the file again; check that its extension matches its format",
+        ) from exc
+
+
+def _xls_rows(sh: Any) -> list[list[object]]:
+    """Return the cells of an xlrd sheet as lists of Python values (None for empty)."""
+    import xlrd
+
+    rows: list[list[object]] = []
+    for r in range(sh.nrows):
+        row: list[object] = []
+        for c in range(sh.ncols):
+            cell = sh.cell(r, c)
+            if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                row.append(None)
+            elif cell.ctype == xlrd.XL_CELL_ERROR:
+                row.append(xlrd.error_text_from_code.get(cell.value, "#ERROR"))
+            elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
+                row.append("TRUE" if cell.value else "FALSE")
+            else:
+                row.append(cell.value)
+        rows.append(row)
+    return rows
+
+
+def load_sheet(path: Path, rel: str, sheet: str) -> _Sheet:
+    """Return ``sheet`` of the workbook at ``path`` as a :class:`Sheet` (see :func:`open_sheet`).
+
+    Cells are kept as the workbook stores them (numbers as float/int, text as str, empty
+    as None); xlrd error cells become their Excel text ('#N/A', ...) so that they fail the
+    numeric parse instead of passing as error-code integers.
+    """
+    if path.suffix.lower() == ".xls":
+        import xlrd
+
+        book = xlrd.open_workbook(str(path), on_demand=True)
+        try:
+            sh = book.sheet_by_name(sheet)
+            rows = _xls_rows(sh)
+        finally:
+            book.release_resources()
+        values = pd.DataFrame(rows, dtype=object)
+        # xlrd without formatting_info cannot see fonts; the .xls series files carry
+        # their estimate flags in the Source columns instead.
+        italic = pd.DataFrame(False, index=values.index, columns=values.columns)
+    else:
+        import openpyxl
+
+        # read-only mode skips binding merged ranges (seconds on ITU's merge-heavy
+        # tables); cells are placed by their own coordinates, as empty cells carry none
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            found: dict[tuple[int, int], tuple[object, bool]] = {}
+            for row_cells in wb[sheet].iter_rows():
+                for cell in row_cells:
+                    v = getattr(cell, "value", None)
+                    if v is None or getattr(cell, "row", None) is None:
+                        continue
+                    font = getattr(cell, "font", None)
+                    found[(cell.row, cell.column)] = (v, bool(font is not None and font.i))
+        finally:
+            wb.close()
+        nrows = max((r for r, _ in found), default=0)
+        ncols = max((c for _, c in found), default=0)
+        vals = np.full((nrows, ncols), None, dtype=object)
+        ital = np.zeros((nrows, ncols), dtype=bool)
+        for (r, c), (v, i) in found.items():
+            vals[r - 1, c - 1] = v
+            ital[r - 1, c - 1] = i
+        values = pd.DataFrame(vals, dtype=object)
+        italic = pd.DataFrame(ital)
+    values.index = values.index + 1
+    italic.index = italic.index + 1
+    return Sheet(name=sheet, values=values, italic=italic)
+
+
+def open_sheet(path: Path, rel: str, sheet: str, *, fix: str) -> Sheet:
+    """Load ``sheet`` of an .xls/.xlsx workbook; raise :class:`InputError` naming the
+    sheets found when it is absent (``fix`` says what the user can do)."""
+    names = sheet_names(path, rel)
+    if sheet not in names:
+        raise InputError(
+            problem=f"the workbook has no sheet {sheet!r}; sheets found: {names}",
+            file=rel,
+            expected=f"a sheet named {sheet!r}",
+            fix=fix,
+        )
+    return load_sheet(path, rel, sheet)

@@ -26,14 +26,13 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from scripts import contract
 from scripts.errors import InputError
-from scripts.readers.common import parse_numeric, sheet_cell_column
+from scripts.readers.common import Sheet, load_sheet, open_sheet, parse_numeric, sheet_cell_column, sheet_names
 
 log = logging.getLogger("ictmdg.readers.itu")
 
@@ -63,129 +62,7 @@ _FOOTNOTE_START = re.compile(r"^(notes?|sources?)\s*:", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 #: How many rows from the top are searched for header rows.
 _HEADER_SEARCH = 15
-
-
-@dataclass(frozen=True)
-class _Sheet:
-    """A worksheet as a grid: ``values`` and ``italic`` indexed by the 1-based sheet row
-    (as Excel shows it) and by the 0-based column index."""
-
-    name: str
-    values: pd.DataFrame
-    italic: pd.DataFrame
-
-
-# --------------------------------------------------------------------------- loading
-
-
-def _sheet_names(path: Path, rel: str) -> list[str]:
-    """Return the workbook's sheet names (without reading the cells)."""
-    try:
-        if path.suffix.lower() == ".xls":
-            import xlrd
-
-            return list(xlrd.open_workbook(str(path), on_demand=True).sheet_names())
-        import openpyxl
-
-        wb = openpyxl.load_workbook(path, read_only=True)
-        try:
-            return list(wb.sheetnames)
-        finally:
-            wb.close()
-    except InputError:
-        raise
-    except Exception as exc:  # a corrupt or mis-named file: say so with the file name
-        raise InputError(
-            problem=f"cannot open the workbook ({type(exc).__name__}: {exc})",
-            file=rel,
-            expected="an Excel workbook (.xls or .xlsx) as downloaded from ITU",
-            fix="download the file again; check that its extension matches its format",
-        ) from exc
-
-
-def _xls_rows(sh: Any) -> list[list[object]]:
-    """Return the cells of an xlrd sheet as lists of Python values (None for empty)."""
-    import xlrd
-
-    rows: list[list[object]] = []
-    for r in range(sh.nrows):
-        row: list[object] = []
-        for c in range(sh.ncols):
-            cell = sh.cell(r, c)
-            if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
-                row.append(None)
-            elif cell.ctype == xlrd.XL_CELL_ERROR:
-                row.append(xlrd.error_text_from_code.get(cell.value, "#ERROR"))
-            elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
-                row.append("TRUE" if cell.value else "FALSE")
-            else:
-                row.append(cell.value)
-        rows.append(row)
-    return rows
-
-
-def _load_sheet(path: Path, rel: str, sheet: str) -> _Sheet:
-    """Return ``sheet`` of the workbook at ``path`` as a :class:`_Sheet`.
-
-    Cells are kept as the workbook stores them (numbers as float/int, text as str, empty
-    as None); xlrd error cells become their Excel text ('#N/A', ...) so that they fail the
-    numeric parse instead of passing as error-code integers.
-    """
-    if path.suffix.lower() == ".xls":
-        import xlrd
-
-        book = xlrd.open_workbook(str(path), on_demand=True)
-        try:
-            sh = book.sheet_by_name(sheet)
-            rows = _xls_rows(sh)
-        finally:
-            book.release_resources()
-        values = pd.DataFrame(rows, dtype=object)
-        # xlrd without formatting_info cannot see fonts; the .xls series files carry
-        # their estimate flags in the Source columns instead.
-        italic = pd.DataFrame(False, index=values.index, columns=values.columns)
-    else:
-        import openpyxl
-
-        # read-only mode skips binding merged ranges (seconds on ITU's merge-heavy
-        # tables); cells are placed by their own coordinates, as empty cells carry none
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        try:
-            found: dict[tuple[int, int], tuple[object, bool]] = {}
-            for row_cells in wb[sheet].iter_rows():
-                for cell in row_cells:
-                    v = getattr(cell, "value", None)
-                    if v is None or getattr(cell, "row", None) is None:
-                        continue
-                    font = getattr(cell, "font", None)
-                    found[(cell.row, cell.column)] = (v, bool(font is not None and font.i))
-        finally:
-            wb.close()
-        nrows = max((r for r, _ in found), default=0)
-        ncols = max((c for _, c in found), default=0)
-        vals = np.full((nrows, ncols), None, dtype=object)
-        ital = np.zeros((nrows, ncols), dtype=bool)
-        for (r, c), (v, i) in found.items():
-            vals[r - 1, c - 1] = v
-            ital[r - 1, c - 1] = i
-        values = pd.DataFrame(vals, dtype=object)
-        italic = pd.DataFrame(ital)
-    values.index = values.index + 1
-    italic.index = italic.index + 1
-    return _Sheet(name=sheet, values=values, italic=italic)
-
-
-def _open_sheet(path: Path, rel: str, sheet: str) -> _Sheet:
-    """Load ``sheet``; raise :class:`InputError` naming the sheets found when it is absent."""
-    names = _sheet_names(path, rel)
-    if sheet not in names:
-        raise InputError(
-            problem=f"the workbook has no sheet {sheet!r}; sheets found: {names}",
-            file=rel,
-            expected=f"a sheet named {sheet!r}",
-            fix="check that this is the ITU file the catalogue names; ITU may have renamed the sheet",
-        )
-    return _load_sheet(path, rel, sheet)
+_SHEET_FIX = "check that this is the ITU file the catalogue names; ITU may have renamed the sheet"
 
 
 # --------------------------------------------------------------------------- cell helpers
@@ -251,7 +128,7 @@ class _Block:
     year_cols: dict[int, int]  # column index -> year
 
 
-def _find_year_row(sheet: _Sheet, rel: str) -> int:
+def _find_year_row(sheet: Sheet, rel: str) -> int:
     """Return the sheet row holding the year labels of the value blocks."""
     head = sheet.values.loc[: _HEADER_SEARCH]
     for r, row in head.iterrows():
@@ -267,7 +144,7 @@ def _find_year_row(sheet: _Sheet, rel: str) -> int:
 
 
 def _discover_blocks(
-    sheet: _Sheet, rel: str, title_row: int, year_row: int
+    sheet: Sheet, rel: str, title_row: int, year_row: int
 ) -> tuple[list[_Block], dict[int, dict[str, int]]]:
     """Return the value blocks and the metadata columns ``{year: {'notes': col, 'source': col}}``.
 
@@ -370,7 +247,7 @@ def _discover_blocks(
 
 
 def _economy_rows(
-    sheet: _Sheet, rel: str, year_row: int, grid_cols: list[int], name_col: int
+    sheet: Sheet, rel: str, year_row: int, grid_cols: list[int], name_col: int
 ) -> list[int]:
     """Return the sheet rows of the economies.
 
@@ -436,7 +313,7 @@ def read_itu_timeseries(path: Path, rel: str, source: str) -> pd.DataFrame:
     "notes=<text>; source=<text>" (parts omitted when blank) plus :data:`DASH_NOTE` for
     '-' cells. ``entity_code`` is "" (ITU gives names only).
     """
-    sheet = _open_sheet(path, rel, TIMESERIES_SHEET)
+    sheet = open_sheet(path, rel, TIMESERIES_SHEET, fix=_SHEET_FIX)
     year_row = _find_year_row(sheet, rel)
     above = [r for r in sheet.values.index if r < year_row and not _blank(sheet.values.loc[[r]]).all(axis=1).iloc[0]]
     if not above:
@@ -501,7 +378,7 @@ def read_itu_timeseries(path: Path, rel: str, source: str) -> pd.DataFrame:
     return contract.conform(long, contract.OBSERVATIONS)
 
 
-def _warn_stray_cells(sheet: _Sheet, rel: str, data: pd.DataFrame, known: set[int]) -> None:
+def _warn_stray_cells(sheet: Sheet, rel: str, data: pd.DataFrame, known: set[int]) -> None:
     """Log, once per column, non-empty cells of economy rows that sit in no block.
 
     They have no year label above them, so they cannot be read as data and are skipped.
@@ -550,7 +427,7 @@ def _parse_footnotes(texts: list[str]) -> dict[str, str]:
     return notes
 
 
-def _footnote_texts(sheet: _Sheet, after_row: int) -> list[str]:
+def _footnote_texts(sheet: Sheet, after_row: int) -> list[str]:
     """Return the texts below ``after_row`` that hold a numbered footnote list ('(1) ...')."""
     below = sheet.values.loc[after_row + 1 :]
     return [
@@ -579,7 +456,7 @@ def _footnote_note(refs: pd.Series, footnotes: dict[str, str]) -> pd.Series:
 
 
 def _snapshot_observations(
-    sheet: _Sheet,
+    sheet: Sheet,
     rel: str,
     source: str,
     rows: list[int],
@@ -663,7 +540,7 @@ def _snapshot_observations(
     return contract.conform(long, contract.OBSERVATIONS)
 
 
-def _snapshot_rows(sheet: _Sheet, rel: str, header_row: int, name_col: int, numbered: bool) -> list[int]:
+def _snapshot_rows(sheet: Sheet, rel: str, header_row: int, name_col: int, numbered: bool) -> list[int]:
     """Return the sheet rows of the economies in a snapshot table.
 
     With ``numbered`` (core household table) a data row has a running number in the column
@@ -725,7 +602,7 @@ def read_itu_core_household(path: Path, rel: str, source: str) -> pd.DataFrame:
     so); ``note`` holds "ITU estimate" for italic figures, :data:`DASH_NOTE` for '-', and
     "footnote (n): text" for referenced footnotes.
     """
-    sheet = _open_sheet(path, rel, HOUSEHOLD_SHEET)
+    sheet = open_sheet(path, rel, HOUSEHOLD_SHEET, fix=_SHEET_FIX)
     header_row = None
     codes: dict[int, str] = {}
     for r, row in sheet.values.loc[:_HEADER_SEARCH].iterrows():
@@ -802,9 +679,9 @@ def read_itu_internet_by_gender(path: Path, rel: str, source: str) -> pd.DataFra
     percent of the population (of each sex); ``series`` from :data:`GENDER_SERIES`
     ("ITU:HH7_total", "ITU:HH7_male", "ITU:HH7_female").
     """
-    names_found = _sheet_names(path, rel)
+    names_found = sheet_names(path, rel)
     for sheet_name in names_found:
-        sheet = _load_sheet(path, rel, sheet_name)
+        sheet = load_sheet(path, rel, sheet_name)
         for r, row in sheet.values.loc[:_HEADER_SEARCH].iterrows():
             labels = {_text(v): int(c) for c, v in row.items() if _text(v)}
             if "Economy name" in labels:
@@ -818,7 +695,7 @@ def read_itu_internet_by_gender(path: Path, rel: str, source: str) -> pd.DataFra
 
 
 def _read_gender_sheet(
-    sheet: _Sheet, rel: str, source: str, header_row: int, labels: dict[str, int]
+    sheet: Sheet, rel: str, source: str, header_row: int, labels: dict[str, int]
 ) -> pd.DataFrame:
     """Read the gender table once its header row is known (see :func:`read_itu_internet_by_gender`)."""
     lower = {k.lower(): c for k, c in labels.items()}

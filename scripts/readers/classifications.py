@@ -13,6 +13,7 @@ aggregate, a '..' in the history, or an economy the Bank did not classify that y
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -21,7 +22,7 @@ import pandas as pd
 
 from scripts import contract
 from scripts.errors import InputError
-from scripts.readers.common import open_sheet, sheet_cell_column
+from scripts.readers.common import decode_utf8, open_sheet, sheet_cell_column
 
 #: CLASS.xlsx income-group labels and their codes.
 INCOME_LABELS: dict[str, str] = {
@@ -354,9 +355,15 @@ def read_country_codes(path: Path, rel: str, source: str) -> pd.DataFrame:
     ``sids`` (the file marks members with "x"), and ``row`` (1-based physical line).
     ``source`` is accepted for a uniform reader signature.
     """
+    text = decode_utf8(
+        Path(path).read_bytes(),
+        file=rel,
+        expected="datahub's country-codes.csv (UTF-8, comma-separated)",
+        fix="download the file again; do not re-save it from a spreadsheet program",
+    )
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8-sig")
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputError(
             problem=f"cannot parse the CSV ({type(exc).__name__}: {exc})",
             file=rel,

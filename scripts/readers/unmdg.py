@@ -11,6 +11,7 @@ are empty.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import pandas as pd
 
 from scripts import contract
 from scripts.errors import InputError
-from scripts.readers.common import parse_numeric, require_header
+from scripts.readers.common import decode_utf8, parse_numeric, require_header
 
 #: The fixed columns before the year triples.
 ID_COLUMNS = ["CountryCode", "Country", "SeriesCode", "MDG", "Series"]
@@ -34,32 +35,38 @@ def _records(path: Path, rel: str) -> tuple[list[str], list[tuple[int, list[str]
     Line numbers are tracked through the csv module, so a quoted field spanning several
     lines cannot shift the provenance of the records after it. Blank lines are skipped.
     """
+    text = decode_utf8(
+        Path(path).read_bytes(),
+        file=rel,
+        expected="a UTF-8 CSV as exported by the UN MDG database",
+        fix="download the export again; do not re-save it from a spreadsheet program",
+    )
     try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh)
-            header: list[str] | None = None
-            out: list[tuple[int, list[str]]] = []
-            last = 0
-            for fields in reader:
-                start, last = last + 1, reader.line_num
-                if not fields or all(f == "" for f in fields):
-                    continue
-                if header is None:
-                    header = fields
-                    if start != 1:
-                        raise InputError(
-                            problem="the header is not on the first line",
-                            file=rel,
-                            row=start,
-                            expected="the header (CountryCode, Country, ...) on line 1",
-                            fix="remove the lines above the header",
-                        )
-                    continue
-                out.append((start, fields))
-    except UnicodeDecodeError as exc:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header: list[str] | None = None
+        out: list[tuple[int, list[str]]] = []
+        last = 0
+        for fields in reader:
+            start, last = last + 1, reader.line_num
+            if not fields or all(f == "" for f in fields):
+                continue
+            if header is None:
+                header = fields
+                if start != 1:
+                    raise InputError(
+                        problem="the header is not on the first line",
+                        file=rel,
+                        row=start,
+                        expected="the header (CountryCode, Country, ...) on line 1",
+                        fix="remove the lines above the header",
+                    )
+                continue
+            out.append((start, fields))
+    except csv.Error as exc:
         raise InputError(
-            problem=f"the file is not UTF-8 ({exc.reason} at byte {exc.start})",
+            problem=f"malformed CSV ({exc})",
             file=rel,
+            row=reader.line_num,
             expected="a UTF-8 CSV as exported by the UN MDG database",
             fix="download the export again; do not re-save it from a spreadsheet program",
         ) from exc

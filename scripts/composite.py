@@ -192,7 +192,7 @@ def main(snakemake: Any) -> None:
     from scripts.configuration import load_catalogue
     from scripts.external import name_lookup, read_published_scores
     from scripts.ingest import load_manifest, verify_files
-    from scripts.files import read_csv, setup_logging, write_csv, write_parquet
+    from scripts.files import read_csv, read_parquet, setup_logging, write_csv, write_parquet
 
     setup_logging(snakemake)
     p = snakemake.params
@@ -203,7 +203,7 @@ def main(snakemake: Any) -> None:
     fw_table["direction"] = pd.to_numeric(fw_table["direction"])
     framework = load_framework(fw_table, source=p.framework_rel)
 
-    imputed = pd.read_parquet(snakemake.input.imputed)
+    imputed = read_parquet(snakemake.input.imputed)
     point = imputed[imputed["draw"] == 0]
     screening = read_csv(snakemake.input.screening, dtype={"item": str, "kind": str, "decision": str, "reason": str})
     wide, fw, leaf_report = select_indicators(point, framework, screening, p.first, p.last)

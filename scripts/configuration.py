@@ -8,15 +8,19 @@ message that names the key and suggests the closest valid one.
 from __future__ import annotations
 
 import copy
+import csv
 import difflib
+from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema
-import pandas as pd
 import yaml
 
 from scripts.errors import ConfigError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "workflow" / "schemas"
 ROLES = ("readiness", "use", "impact", "outcome", "control")
@@ -93,8 +97,11 @@ def validate_config(config: dict, *, project_root: str | Path, config_file: str 
             fix="correct the listed keys (see workflow/schemas/config.schema.yaml for every allowed value)",
         )
     root = Path(project_root).resolve()
-    for key, rel in _input_paths(config):
-        resolve_inside(root, rel, key=key, config_file=config_file)
+    for key, rel, base in _input_paths(config):
+        resolve_inside(root, rel, key=key, config_file=config_file, base=base)
+        if any(ch in rel for ch in "*?["):  # a glob pattern: every file it matches must stay inside too
+            for hit in sorted((root / base).glob(rel)):
+                resolve_inside(root, hit.relative_to(root / base).as_posix(), key=key, config_file=config_file, base=base)
     a = config["analysis"]
     if a["first_year"] > a["last_year"]:
         raise ConfigError(
@@ -112,25 +119,30 @@ def validate_config(config: dict, *, project_root: str | Path, config_file: str 
     return config
 
 
-def _input_paths(config: dict) -> list[tuple[str, str]]:
-    out = [(f"paths.{k}", v) for k, v in config["paths"].items() if k != "results"]
-    out += [(f"catalogue.{k}", v) for k, v in config["catalogue"].items()]
+def _input_paths(config: dict) -> list[tuple[str, str, str]]:
+    """(key, path as written, folder it is relative to: "" for the project root) of every input."""
+    raw, external = config["paths"]["raw"], config["paths"]["external"]
+    out = [(f"paths.{k}", v, "") for k, v in config["paths"].items() if k != "results"]
+    out += [(f"catalogue.{k}", v, "") for k, v in config["catalogue"].items()]
     for i, src in enumerate(config["sources"]):
-        out += [(f"sources[{i}].files", f) for f in src["files"]]
+        out += [(f"sources[{i}].files", f, raw) for f in src["files"]]
     for k, v in config["classifications"].items():
         if k == "metadata":
-            out += [(f"classifications.metadata", f) for f in v]
+            out += [(f"classifications.metadata", f, raw) for f in v]
         else:
-            out.append((f"classifications.{k}.file", v["file"]))
+            out.append((f"classifications.{k}.file", v["file"], raw))
     for name, spec in config.get("index", {}).get("indices", {}).items():
-        out.append((f"index.indices.{name}.framework", spec["framework"]))
+        out.append((f"index.indices.{name}.framework", spec["framework"], ""))
     for ref in config.get("external_validation", []):
-        out.append((f"external_validation[{ref['id']}].file", ref["file"]))
+        out.append((f"external_validation[{ref['id']}].file", ref["file"], external))
     return out
 
 
-def resolve_inside(root: Path, rel: str, *, key: str, config_file: str = "config/config.yaml") -> Path:
-    """Return ``root / rel`` resolved, refusing absolute paths and paths that leave ``root``."""
+def resolve_inside(root: Path, rel: str, *, key: str, config_file: str = "config/config.yaml", base: str = "") -> Path:
+    """Return ``root / base / rel`` resolved, refusing absolute paths and paths that leave ``root``.
+
+    ``base`` is the project folder ``rel`` is relative to (e.g. paths.raw for raw files).
+    """
     p = Path(rel)
     if p.is_absolute() or ".." in p.parts:
         raise ConfigError(
@@ -139,7 +151,7 @@ def resolve_inside(root: Path, rel: str, *, key: str, config_file: str = "config
             expected="a path relative to the project root, without '..'",
             fix="vendor the file into data/ (with its provenance in the MANIFEST) and refer to it relatively",
         )
-    full = (root / p).resolve()
+    full = (root / base / p).resolve()
     if root not in full.parents and full != root:
         raise ConfigError(
             problem=f"{key} = {rel!r} resolves to {full}, outside the project (a symbolic link?)",
@@ -149,11 +161,23 @@ def resolve_inside(root: Path, rel: str, *, key: str, config_file: str = "config
     return full
 
 
-def _read_catalogue_csv(path: Path, required: list[str]) -> pd.DataFrame:
+#: Columns each catalogue file must have.
+CATALOGUE_COLUMNS: dict[str, list[str]] = {
+    "indicators": ["indicator", "name", "unit", "role", "pillar", "direction", "core_code", "mdg_code", "themes", "min",
+                   "max", "description"],
+    "series": ["source", "series", "indicator", "precedence", "transform", "factor", "note"],
+    "entities": ["kind", "match", "iso3", "action", "first_year", "last_year", "reason"],
+}
+
+
+def _read_catalogue_csv(path: Path, required: list[str]) -> tuple[list[str], list[dict[str, str]]]:
+    """Header and records (text, as written) of a catalogue CSV; blank lines are skipped."""
     if not path.exists():
         raise ConfigError(problem="catalogue file not found", file=str(path), fix="check the catalogue paths in the config")
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[])
-    missing = [c for c in required if c not in df.columns]
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        lines = [fields for fields in csv.reader(fh) if fields]
+    header = lines[0] if lines else []
+    missing = [c for c in required if c not in header]
     if missing:
         raise ConfigError(
             problem=f"missing columns {missing}",
@@ -162,29 +186,35 @@ def _read_catalogue_csv(path: Path, required: list[str]) -> pd.DataFrame:
             expected=f"columns {required}",
             fix="restore the header (see config/README.md)",
         )
-    return df
+    return header, [dict(zip(header, fields)) for fields in lines[1:]]
 
 
-def _blank_to_nan(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s.where(s != ""))
+def _second_duplicate(keys: list[tuple[str, ...]]) -> int | None:
+    """Index of the second record whose key occurs more than once (None when all keys are unique)."""
+    counts = Counter(keys)
+    repeated = [i for i, k in enumerate(keys) if counts[k] > 1]
+    return repeated[1] if repeated else None
 
 
-def load_catalogue(indicators: str | Path, series: str | Path, entities: str | Path, source_ids: list[str]) -> dict[str, pd.DataFrame]:
-    """Read and cross-check the three catalogue files.
+def check_catalogue(
+    indicators: str | Path, series: str | Path, entities: str | Path, source_ids: list[str]
+) -> dict[str, tuple[list[str], list[dict[str, str]]]]:
+    """Read and cross-check the three catalogue files, without pandas.
 
-    Returns a dict with frames ``indicators`` (direction, min, max as floats), ``series``
-    (precedence int, factor float) and ``entities`` (first/last year as Int64). Raises
-    :class:`ConfigError` naming the file, row (1-based line, header = 1) and column of the
-    first problem found.
+    The Snakefile calls this at parse time; plain :mod:`csv` keeps a run that has nothing
+    to do from paying for a pandas import. Returns, per file ("indicators", "series",
+    "entities"), its header and its records as text. Raises :class:`ConfigError` naming
+    the file, row (1-based, header = 1, blank lines not counted) and column of the first
+    problem found.
     """
-    ind = _read_catalogue_csv(Path(indicators), ["indicator", "name", "unit", "role", "pillar", "direction", "core_code", "mdg_code", "themes", "min", "max", "description"])
-    ser = _read_catalogue_csv(Path(series), ["source", "series", "indicator", "precedence", "transform", "factor", "note"])
-    ent = _read_catalogue_csv(Path(entities), ["kind", "match", "iso3", "action", "first_year", "last_year", "reason"])
+    ind_header, ind = _read_catalogue_csv(Path(indicators), CATALOGUE_COLUMNS["indicators"])
+    ser_header, ser = _read_catalogue_csv(Path(series), CATALOGUE_COLUMNS["series"])
+    ent_header, ent = _read_catalogue_csv(Path(entities), CATALOGUE_COLUMNS["entities"])
 
     def fail(path: str | Path, i: int, column: str, problem: str, expected: str, fix: str) -> None:
         raise ConfigError(problem=problem, file=str(path), row=i + 2, column=column, expected=expected, fix=fix)
 
-    for i, r in ind.iterrows():
+    for i, r in enumerate(ind):
         if not r["indicator"] or not r["indicator"].replace("_", "").isalnum():
             fail(indicators, i, "indicator", f"bad indicator id {r['indicator']!r}", "letters, digits and '_'", "rename it")
         if r["role"] not in ROLES:
@@ -198,12 +228,14 @@ def load_catalogue(indicators: str | Path, series: str | Path, entities: str | P
                     float(r[col])
                 except ValueError:
                     fail(indicators, i, col, f"{col} {r[col]!r} is not a number", "a number or empty", "fix the bound")
-    dup = ind["indicator"][ind["indicator"].duplicated()]
-    if len(dup):
-        fail(indicators, int(dup.index[0]), "indicator", f"indicator {dup.iloc[0]!r} is listed twice", "one row per indicator", "merge the rows")
+    seen: set[str] = set()
+    for i, r in enumerate(ind):
+        if r["indicator"] in seen:
+            fail(indicators, i, "indicator", f"indicator {r['indicator']!r} is listed twice", "one row per indicator", "merge the rows")
+        seen.add(r["indicator"])
 
-    known = set(ind["indicator"])
-    for i, r in ser.iterrows():
+    known = {r["indicator"] for r in ind}
+    for i, r in enumerate(ser):
         if r["indicator"] not in known:
             close = difflib.get_close_matches(r["indicator"], sorted(known), n=1)
             fail(series, i, "indicator", f"unknown indicator {r['indicator']!r}" + (f" (did you mean '{close[0]}'?)" if close else ""), "an id from indicators.csv", "add the indicator to indicators.csv or fix the id")
@@ -218,16 +250,14 @@ def load_catalogue(indicators: str | Path, series: str | Path, entities: str | P
             float(r["factor"])
         except ValueError:
             fail(series, i, "factor", f"factor {r['factor']!r} is not a number", "a number", "fix it")
-    dup = ser.duplicated(["source", "series"], keep=False)
-    if dup.any():
-        i = int(dup[dup].index[1])
-        fail(series, i, "series", f"series {ser.loc[i, 'series']!r} of source {ser.loc[i, 'source']!r} is mapped twice", "each publisher series mapped to one indicator", "delete one of the rows")
-    dup = ser.duplicated(["indicator", "precedence"], keep=False)
-    if dup.any():
-        i = int(dup[dup].index[1])
-        fail(series, i, "precedence", f"two series of {ser.loc[i, 'indicator']!r} share precedence {ser.loc[i, 'precedence']}", "distinct precedences per indicator", "renumber them")
+    i = _second_duplicate([(r["source"], r["series"]) for r in ser])
+    if i is not None:
+        fail(series, i, "series", f"series {ser[i]['series']!r} of source {ser[i]['source']!r} is mapped twice", "each publisher series mapped to one indicator", "delete one of the rows")
+    i = _second_duplicate([(r["indicator"], r["precedence"]) for r in ser])
+    if i is not None:
+        fail(series, i, "precedence", f"two series of {ser[i]['indicator']!r} share precedence {ser[i]['precedence']}", "distinct precedences per indicator", "renumber them")
 
-    for i, r in ent.iterrows():
+    for i, r in enumerate(ent):
         if r["kind"] not in ENTITY_KINDS:
             fail(entities, i, "kind", f"unknown kind {r['kind']!r}", f"one of {list(ENTITY_KINDS)}", "fix it")
         if r["action"] not in ENTITY_ACTIONS:
@@ -239,15 +269,36 @@ def load_catalogue(indicators: str | Path, series: str | Path, entities: str | P
         for col in ("first_year", "last_year"):
             if r[col] and not r[col].isdigit():
                 fail(entities, i, col, f"{col} {r[col]!r}", "a year or empty", "fix it")
+    return {"indicators": (ind_header, ind), "series": (ser_header, ser), "entities": (ent_header, ent)}
 
+
+def load_catalogue(indicators: str | Path, series: str | Path, entities: str | Path, source_ids: list[str]) -> dict[str, pd.DataFrame]:
+    """Read and cross-check the three catalogue files (see :func:`check_catalogue`).
+
+    Returns a dict with frames ``indicators`` (direction, min, max as floats), ``series``
+    (precedence int, factor float) and ``entities`` (first/last year as Int64); every other
+    column is text as written. Raises :class:`ConfigError` naming the file, row (1-based
+    line, header = 1) and column of the first problem found.
+    """
+    # Imported here, not at the top: the Snakefile imports this module at parse time.
+    import pandas as pd
+
+    def frame(header: list[str], records: list[dict[str, str]]) -> pd.DataFrame:
+        return pd.DataFrame({c: pd.Series([r[c] for r in records], dtype=str) for c in header})
+
+    def blank_to_nan(s: pd.Series) -> pd.Series:
+        return pd.to_numeric(s.where(s != ""))
+
+    checked = check_catalogue(indicators, series, entities, source_ids)
+    ind, ser, ent = (frame(*checked[k]) for k in ("indicators", "series", "entities"))
     ind = ind.assign(
         direction=ind["direction"].astype(int),
-        min=_blank_to_nan(ind["min"]).astype(float),
-        max=_blank_to_nan(ind["max"]).astype(float),
+        min=blank_to_nan(ind["min"]).astype(float),
+        max=blank_to_nan(ind["max"]).astype(float),
     )
     ser = ser.assign(precedence=ser["precedence"].astype(int), factor=ser["factor"].astype(float))
     ent = ent.assign(
-        first_year=_blank_to_nan(ent["first_year"]).astype("Int64"),
-        last_year=_blank_to_nan(ent["last_year"]).astype("Int64"),
+        first_year=blank_to_nan(ent["first_year"]).astype("Int64"),
+        last_year=blank_to_nan(ent["last_year"]).astype("Int64"),
     )
     return {"indicators": ind, "series": ser, "entities": ent}

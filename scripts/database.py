@@ -105,11 +105,11 @@ def descriptor(tables: dict[str, pd.DataFrame], *, title: str, description: str,
 
 def main(snakemake: Any) -> None:
     from scripts.configuration import load_catalogue
-    from scripts.files import read_csv, setup_logging, write_csv, write_json
+    from scripts.files import read_csv, read_parquet, setup_logging, write_csv, write_json
 
     setup_logging(snakemake)
     p = snakemake.params
-    panel = pd.read_parquet(snakemake.input.panel)
+    panel = read_parquet(snakemake.input.panel)
     cat = load_catalogue(snakemake.input.indicators, snakemake.input.series, snakemake.input.entities, p.source_ids)
     economies = read_csv(snakemake.input.economies, dtype={"iso3": str, "name": str, "region": str, "income_group": str})
     sources = read_csv(snakemake.input.files, dtype={"source": str, "file": str})

@@ -285,7 +285,8 @@ def classification_by_year(
     hist = hist.astype({"iso3": str, "income_group": "string"}).assign(year=hist["year"].astype("int64")).drop_duplicates(["iso3", "year"])
     out = grid.merge(hist, on=["iso3", "year"], how="left").sort_values(["iso3", "year"], ignore_index=True)
     observed = out["income_group"].notna()
-    nearest = out.groupby("iso3")["income_group"].transform(lambda s: s.ffill().bfill())
+    # Forward then backward fill within each economy (vectorised; equal to a per-group ffill().bfill()).
+    nearest = out.groupby("iso3")["income_group"].ffill().groupby(out["iso3"]).bfill()
     current = out["current"].astype("string").where(out["current"].isin(INCOME_CODES))
     group = out["income_group"].fillna(nearest).fillna(current)
     basis = np.select(
@@ -341,11 +342,14 @@ def assign_fates(
     n = len(df)
     fate = np.full(n, "", dtype=object)
     detail = np.full(n, "", dtype=object)
+    # Observations still without a fate (a boolean mask: comparing the text array each time is slow).
+    open_ = np.ones(n, dtype=bool)
 
     def assign(mask: np.ndarray, what: str, why: str | np.ndarray = "") -> None:
-        m = mask & (fate == "")
+        m = mask & open_
         fate[m] = what
         detail[m] = why if isinstance(why, str) else why[m]
+        open_[m] = False
 
     assign(df["value"].isna().to_numpy(), "missing", "empty cell or placeholder")
     assign(df["indicator"].isna().to_numpy(), "series not in catalogue", "no row in series.csv")
@@ -363,7 +367,7 @@ def assign_fates(
     if last_year is not None:
         assign(yr > last_year, "outside database years", f"after {last_year}")
 
-    live = fate == ""
+    live = open_.copy()
     cand = df.loc[live, ["source", "series", "iso3", "year", "file", "row", "column"]]
     contract.check_unique(cand, ["source", "series", "iso3", "year"], "value of a publisher series")
 
@@ -406,7 +410,7 @@ def assign_fates(
         bad[idx[~ok]] = True
         assign(bad, "not convertible", f"per-capita conversion needs '{population_indicator}' for that economy and year")
 
-    live = fate == ""
+    live = open_.copy()
     cand = pd.DataFrame(
         {"i": np.flatnonzero(live), "iso3": df["iso3"].to_numpy()[live], "year": yr[live],
          "indicator": df["indicator"].to_numpy()[live], "p": df["precedence"].to_numpy()[live]}
@@ -427,7 +431,7 @@ def assign_fates(
     keep = np.zeros(n, dtype=bool)
     keep[win_idx] = True
     assign(keep, "kept")
-    assert (fate != "").all(), "every observation must receive a fate"
+    assert not open_.any(), "every observation must receive a fate"
 
     return df.assign(value_out=value_out, fate=pd.Categorical(fate), detail=pd.Categorical(detail)).drop(
         columns=["entity_fate", "rule_first_year", "rule_last_year", "factor"]
@@ -618,8 +622,7 @@ def main(snakemake) -> None:  # type: ignore[no-untyped-def]
 
     years = range(int(min(panel["year"].min(), p.analysis_first)), int(max(panel["year"].max(), p.analysis_last)) + 1)
     classification = classification_by_year(universe, history, years)
-    in_panel = set(panel["iso3"])
-    economies = universe.economies.assign(in_panel=universe.economies["iso3"].isin(in_panel))
+    economies = universe.economies.assign(in_panel=universe.economies["iso3"].isin(panel["iso3"].unique()))
     n_econ = int(economies["in_panel"].sum())
 
     write_parquet(panel, snakemake.output.panel)

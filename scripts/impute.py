@@ -62,6 +62,21 @@ otherwise be dominated by the indicator with the largest units). A model predict
 at least one observed indicator of the economy-year in the block; otherwise the cell is
 left to later steps rather than filled with what would only be a year average.
 
+Large panels: capped model fits
+-------------------------------
+``KNNImputer`` compares every row with every donor row, so its cost grows with the square
+of the rows; ``IterativeImputer`` refits a regression on every row for every indicator and
+round. A block with more than ``max_fit_rows`` economy-years (default
+:data:`MAX_FIT_ROWS` = 4,000, above the ~3,100 of the bundled data, so their results are
+sklearn's on the whole block) is therefore fitted on a seeded random subsample of
+``max_fit_rows`` of its rows, drawn without replacement from the rows with at least one
+observed indicator of the block, and the fitted model then fills every row: KNN takes the
+k nearest donors among the subsample, the iterative imputer applies the regressions
+learnt on the subsample (with ``skip_complete`` off, so that an indicator the subsample
+happens to hold completely is still regressed rather than mean-filled). Cost is then
+linear in the rows. The subsample depends on the seed and the block only; standardisation
+uses all rows.
+
 Accuracy and uncertainty
 ------------------------
 :func:`masking_experiment` hides a seeded random share of observed cells plus whole end
@@ -120,6 +135,11 @@ STATUSES: tuple[str, ...] = ("observed", "interpolated", "extrapolated", "group"
 _S = {s: i for i, s in enumerate(STATUSES)}
 
 ICT_ROLES: tuple[str, ...] = ("readiness", "use", "impact")
+
+#: Rows (economy-years) a model block is fitted on at most; see "Large panels" above.
+MAX_FIT_ROWS = 4000
+#: Memory (MB) for one block of KNN distances (rows x donors x 8 bytes; 4,000 donors: 8,000 rows).
+WORKING_MEMORY_MB = 256
 
 #: Model blocks: name -> (roles the block imputes, roles used only as features).
 BLOCKS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
@@ -370,8 +390,14 @@ def _model_fill(
     n_neighbors: int = 5,
     max_iter: int = 10,
     sample_posterior: bool = False,
+    max_fit_rows: int = MAX_FIT_ROWS,
 ) -> np.ndarray:
-    """Model fills of the missing cells of ``x2`` (rows = economy-years), one fit per role block."""
+    """Model fills of the missing cells of ``x2`` (rows = economy-years), one fit per role block.
+
+    A block with more than ``max_fit_rows`` rows is fitted on a seeded subsample of them
+    (see the module docstring) and predicted on all.
+    """
+    from sklearn import config_context
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.experimental import enable_iterative_imputer  # noqa: F401  (registers the class)
     from sklearn.impute import IterativeImputer, KNNImputer
@@ -380,7 +406,7 @@ def _model_fill(
 
     out = np.full_like(x2, np.nan)
     has_data = (~np.isnan(x2)).any(axis=0)
-    for block, (target_roles, helper_roles) in BLOCKS.items():
+    for b, (block, (target_roles, helper_roles)) in enumerate(BLOCKS.items()):
         wanted = target_roles & targets_wanted
         is_target = np.isin(roles, list(wanted)) & has_data
         if not is_target.any():
@@ -392,8 +418,13 @@ def _model_fill(
             continue
         feats = np.column_stack([year[rows].astype("float64"), sub[rows]])
         z, mu, sd = _standardise(feats)
+        fit_on = None
+        if rows.size > max_fit_rows:
+            fit_on = np.sort(np.random.default_rng([seed, 3, b]).choice(rows.size, max_fit_rows, replace=False))
+            log.info("impute: %s block, %s: fitted on %d of %d rows", block, kind, max_fit_rows, rows.size)
         if kind == "knn":
-            model = KNNImputer(n_neighbors=n_neighbors)
+            # keep_empty_features: an indicator the subsample lacks must keep its column.
+            model = KNNImputer(n_neighbors=n_neighbors, keep_empty_features=fit_on is not None)
         else:
             lo_z = np.concatenate([[-np.inf], np.where(np.isnan(lo[cols]), -np.inf, (lo[cols] - mu[1:]) / sd[1:])])
             hi_z = np.concatenate([[np.inf], np.where(np.isnan(hi[cols]), np.inf, (hi[cols] - mu[1:]) / sd[1:])])
@@ -402,15 +433,22 @@ def _model_fill(
                 max_iter=max_iter,
                 random_state=seed,
                 sample_posterior=sample_posterior,
-                skip_complete=True,
+                skip_complete=fit_on is None,
                 min_value=lo_z,
                 max_value=hi_z,
+                keep_empty_features=fit_on is not None,
             )
         # One BLAS thread: these matrices are small, and a multi-threaded BLAS on a busy
-        # machine made each regression ten times slower, not faster.
-        with warnings.catch_warnings(record=True) as caught, threadpool_limits(limits=1, user_api="blas"):
+        # machine made each regression ten times slower, not faster. KNN distances are taken
+        # in blocks of at most WORKING_MEMORY_MB (with sklearn's default, 1 GB, the job's peak
+        # memory at 10x the bundled data was 2.5 times higher); the bundled data fit in one block.
+        with (
+            warnings.catch_warnings(record=True) as caught,
+            threadpool_limits(limits=1, user_api="blas"),
+            config_context(working_memory=WORKING_MEMORY_MB),
+        ):
             warnings.simplefilter("always", ConvergenceWarning)
-            filled = model.fit_transform(z) * sd + mu
+            filled = (model.fit_transform(z) if fit_on is None else model.fit(z[fit_on]).transform(z)) * sd + mu
         for w in {str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)}:
             log.info("impute: %s block, %s: %s", block, kind, w)
         pred = filled[:, 1:]
@@ -633,17 +671,21 @@ def _model_wrapper(
     return pd.DataFrame(np.where(np.isnan(x2), fill, x2), index=wide.index, columns=wide.columns)
 
 
-def knn_impute(wide: pd.DataFrame, roles: Mapping[str, str], *, n_neighbors: int = 5) -> pd.DataFrame:
+def knn_impute(
+    wide: pd.DataFrame, roles: Mapping[str, str], *, n_neighbors: int = 5, max_fit_rows: int = MAX_FIT_ROWS
+) -> pd.DataFrame:
     """Fill missing cells with sklearn ``KNNImputer``, fitted separately per role block.
 
     ``wide`` is indexed by (iso3, year) with one column per indicator; ``roles`` maps each
     column to its role. See the module docstring for the blocks, the standardisation and
-    the rule that a row needs one observed indicator of the block.
+    the rule that a row needs one observed indicator of the block; a block with more than
+    ``max_fit_rows`` rows takes its donors from a seeded subsample of that many rows.
 
     Returns the filled frame in indicator units; observed cells unchanged, cells no block
     could fill stay NaN.
     """
-    return _model_wrapper(wide, roles, "knn", seed=0, n_neighbors=_check_int("n_neighbors", n_neighbors, 1))
+    return _model_wrapper(wide, roles, "knn", seed=0, n_neighbors=_check_int("n_neighbors", n_neighbors, 1),
+                          max_fit_rows=_check_int("max_fit_rows", max_fit_rows, 1))
 
 
 def iterative_impute(
@@ -655,16 +697,19 @@ def iterative_impute(
     sample_posterior: bool = False,
     lower: Mapping[str, float] | None = None,
     upper: Mapping[str, float] | None = None,
+    max_fit_rows: int = MAX_FIT_ROWS,
 ) -> pd.DataFrame:
     """Fill missing cells with sklearn ``IterativeImputer`` (BayesianRidge), fitted per role block.
 
     As :func:`knn_impute`; predictions are clipped to ``[lower, upper]`` per indicator
-    when given. ``seed`` is the imputer's ``random_state``.
+    when given. ``seed`` is the imputer's ``random_state`` (and seeds the subsample of a
+    block with more than ``max_fit_rows`` rows, which the regressions are fitted on).
 
     Returns the filled frame in indicator units; observed cells unchanged.
     """
     return _model_wrapper(wide, roles, "iterative", seed=int(seed), max_iter=_check_int("max_iter", max_iter, 1),
-                          sample_posterior=sample_posterior, lower=lower, upper=upper)
+                          sample_posterior=sample_posterior, lower=lower, upper=upper,
+                          max_fit_rows=_check_int("max_fit_rows", max_fit_rows, 1))
 
 
 # ------------------------------------------------------------------------------------
@@ -755,6 +800,7 @@ class _Settings:
     n_neighbors: int = 5
     max_iter: int = 10
     group_fallback: tuple[str, ...] = ("income", "region")
+    max_fit_rows: int = MAX_FIT_ROWS
 
 
 def _to_rows(x: np.ndarray) -> np.ndarray:
@@ -801,7 +847,7 @@ def _step_fills(
             fill2 = _model_fill(
                 x.reshape(u * t, i), np.tile(cube.years, u), cube.roles, step, roles_wanted,
                 seed=settings.seed, lo=cube.lo, hi=cube.hi, n_neighbors=settings.n_neighbors,
-                max_iter=settings.max_iter,
+                max_iter=settings.max_iter, max_fit_rows=settings.max_fit_rows,
             )
             val = fill2.reshape(shape)
             lab = np.full(shape, labels.code("iterative" if step == "iterative" else f"knn(k={settings.n_neighbors})"),
@@ -843,22 +889,26 @@ def _combine(
 
 
 def _to_long(cube: _Cube, value: np.ndarray, status: np.ndarray, label: np.ndarray, labels: _Labels,
-             draws: Sequence[int]) -> pd.DataFrame:
-    """Long IMPUTED frame sorted by key; ``value`` is (D, U, T, I) for the ``draws`` given, status/label (U, T, I)."""
+             draws: Sequence[int], categorical: bool) -> pd.DataFrame:
+    """Long IMPUTED frame sorted by key; ``value`` is (D, U, T, I) for the ``draws`` given, status/label (U, T, I).
+
+    With ``categorical`` the text columns stay categoricals instead of the contract's strings.
+    """
     u, t, i = cube.shape
     d = len(draws)
     # Cell-major, draw-minor: rows come out already in key order (units and indicators are sorted).
-    frame = pd.DataFrame({
-        "iso3": pd.Categorical.from_codes(np.repeat(np.arange(u), t * i * d), categories=cube.units),
+    # copy=False: the columns are fresh arrays; consolidating them would double the peak memory.
+    frame = pd.DataFrame(copy=False, data={
+        "iso3": pd.Categorical.from_codes(np.repeat(np.arange(u, dtype=np.int32), t * i * d), categories=cube.units),
         "year": np.tile(np.repeat(cube.years, i * d), u),
-        "indicator": pd.Categorical.from_codes(np.tile(np.repeat(np.arange(i), d), u * t),
+        "indicator": pd.Categorical.from_codes(np.tile(np.repeat(np.arange(i, dtype=np.int32), d), u * t),
                                                categories=cube.indicators),
         "draw": np.tile(np.asarray(draws, dtype="int64"), u * t * i),
         "value": value.reshape(d, -1).T.reshape(-1),
         "status": pd.Categorical.from_codes(np.repeat(status.reshape(-1), d), categories=list(STATUSES)),
         "method": pd.Categorical.from_codes(np.repeat(label.reshape(-1), d), categories=labels.names),
     })
-    return conform(frame, IMPUTED)
+    return frame if categorical else conform(frame, IMPUTED)
 
 
 def impute_panel(
@@ -874,6 +924,8 @@ def impute_panel(
     seed: int = 0,
     trend_points: int = 3,
     screening: pd.DataFrame | None = None,
+    max_fit_rows: int = MAX_FIT_ROWS,
+    categorical: bool = False,
 ) -> pd.DataFrame:
     """Return the point imputation (contract.IMPUTED, ``draw`` 0) of every cell of the window.
 
@@ -896,6 +948,13 @@ def impute_panel(
     screening:
         Decision table from :func:`scripts.screen.screen`; computed with its defaults,
         over the economies of ``groups``, when None.
+    max_fit_rows:
+        Most rows (economy-years) a knn or iterative block is fitted on; larger blocks
+        are fitted on a seeded subsample (see the module docstring).
+    categorical:
+        Return iso3, indicator, status and method as categoricals (same values) rather
+        than the contract's strings: what the workflow writes, through
+        ``files.write_parquet(..., strings=...)``, since a large panel's draws hold 10^8 rows.
 
     Returns
     -------
@@ -905,7 +964,8 @@ def impute_panel(
     """
     chains = _methods_by_role(methods)
     settings = _Settings(_check_int("max_gap", max_gap), _check_int("max_extrap", max_extrap),
-                         _check_int("trend_points", trend_points, 2), int(seed))
+                         _check_int("trend_points", trend_points, 2), int(seed),
+                         max_fit_rows=_check_int("max_fit_rows", max_fit_rows, 1))
     cube = _build_cube(panel, catalogue, groups, first, last, screening)
     if not cube.x.size:
         log.warning("impute: nothing to impute (no kept economy or indicator)")
@@ -914,7 +974,7 @@ def impute_panel(
     fills = _step_fills(cube, cube.x, _needed(chains), settings, labels)
     value, status, label = _combine(cube, cube.x, fills, chains)
     _log_summary(status)
-    return _to_long(cube, value[None], status, label, labels, [0])
+    return _to_long(cube, value[None], status, label, labels, [0], categorical)
 
 
 def _log_summary(status: np.ndarray) -> None:
@@ -1059,6 +1119,7 @@ def masking_experiment(
     max_extrap: int = 2,
     trend_points: int = 3,
     screening: pd.DataFrame | None = None,
+    max_fit_rows: int = MAX_FIT_ROWS,
 ) -> pd.DataFrame:
     """Measure each imputation chain by hiding observed cells and imputing them again.
 
@@ -1073,11 +1134,13 @@ def masking_experiment(
     (``indicator="all"``; ``role="all"`` for the latter). RMSE and MAE are given in the
     indicator's raw units and in units of its standard deviation (``*_sd``; the only
     scale on which pooled rows are reported). Errors are over the hidden cells each
-    method filled; ``coverage`` says what share that is.
+    method filled; ``coverage`` says what share that is. ``max_fit_rows`` caps the rows
+    a model block is fitted on, as in :func:`impute_panel`.
     """
     named = {chain_name(parse_chain(m)): parse_chain(m) for m in methods}
     settings = _Settings(_check_int("max_gap", max_gap), _check_int("max_extrap", max_extrap),
-                         _check_int("trend_points", trend_points, 2), int(seed))
+                         _check_int("trend_points", trend_points, 2), int(seed),
+                         max_fit_rows=_check_int("max_fit_rows", max_fit_rows, 1))
     cube = _build_cube(panel, catalogue, groups, first, last, screening)
     if not cube.x.size:
         log.warning("masking: nothing to measure (no kept economy or indicator)")
@@ -1187,6 +1250,8 @@ def multiple_imputation(
     min_pool: int = 20,
     screening: pd.DataFrame | None = None,
     include_point: bool = False,
+    max_fit_rows: int = MAX_FIT_ROWS,
+    categorical: bool = False,
 ) -> pd.DataFrame:
     """Return ``m`` completed panels (contract.IMPUTED, ``draw`` 1..m) by residual bootstrap.
 
@@ -1202,12 +1267,14 @@ def multiple_imputation(
     the indicator's valid range. Observed cells are identical in every draw; missing cells
     stay NaN with status "missing". Status and method are those of the point imputation.
     With ``include_point`` the point imputation itself is returned too, as draw 0 (it is
-    computed anyway, and equals :func:`impute_panel` with the same settings).
+    computed anyway, and equals :func:`impute_panel` with the same settings). ``max_fit_rows``
+    and ``categorical`` are as in :func:`impute_panel`.
     """
     m = _check_int("m", m, 1)
     chains = _methods_by_role(methods)
     settings = _Settings(_check_int("max_gap", max_gap), _check_int("max_extrap", max_extrap),
-                         _check_int("trend_points", trend_points, 2), int(seed))
+                         _check_int("trend_points", trend_points, 2), int(seed),
+                         max_fit_rows=_check_int("max_fit_rows", max_fit_rows, 1))
     cube = _build_cube(panel, catalogue, groups, first, last, screening)
     if not cube.x.size:
         log.warning("multiple imputation: nothing to impute (no kept economy or indicator)")
@@ -1228,4 +1295,4 @@ def multiple_imputation(
     hi = np.where(np.isnan(cube.hi), np.inf, cube.hi)[ind]
     noisy = np.clip(value[cells][:, None] - e * cube.scale[ind][:, None], lo[:, None], hi[:, None])
     draws[(slice(1 - first_draw, None), *cells)] = noisy.T
-    return _to_long(cube, draws, status, label, labels, list(range(first_draw, m + 1)))
+    return _to_long(cube, draws, status, label, labels, list(range(first_draw, m + 1)), categorical)

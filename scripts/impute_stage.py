@@ -14,11 +14,13 @@ from typing import Any
 import pandas as pd
 
 from scripts import impute, screen
-from scripts.files import read_csv, setup_logging, write_csv, write_parquet
+from scripts.files import read_csv, read_parquet, setup_logging, write_csv, write_parquet
 
 log = logging.getLogger("ictmdg")
 
 ROLES = ("readiness", "use", "impact", "outcome", "control")
+#: Text columns of the imputed tables: computed as categoricals, written as the contract's strings.
+TEXT_COLUMNS = ("iso3", "indicator", "status", "method")
 
 
 def resolve_methods(configured: Mapping[str, Any], recommended: Mapping[str, str]) -> pd.DataFrame:
@@ -41,14 +43,19 @@ def resolve_methods(configured: Mapping[str, Any], recommended: Mapping[str, str
     return pd.DataFrame(rows, columns=["role", "chain", "chosen_by"])
 
 
-def analysis_units(economies: pd.DataFrame, which: str) -> list[str]:
-    """Economies the analysis considers: World Bank economies (default) or every economy.
+def analysis_units(economies: pd.DataFrame, which: str, with_data: set[str] | None = None) -> list[str]:
+    """Economies the analysis considers.
 
-    Non-World-Bank ISO territories (Tokelau, Norfolk Island, ...) stay in the database but
-    would only dilute availability shares: they are screened out unless ``which='all'``.
+    ``world_bank`` (default): the World Bank economies; non-World-Bank ISO territories
+    (Tokelau, Norfolk Island, ...) stay in the database but would only dilute availability
+    shares. ``all``: every economy. ``with_data``: the economies in ``with_data`` (those
+    with at least one value in the window), for datasets whose economies are not World
+    Bank ones (synthetic panels).
     """
     if which == "all":
         return sorted(economies["iso3"])
+    if which == "with_data":
+        return sorted(set(economies["iso3"]) & (with_data or set()))
     return sorted(economies.loc[economies["wb"].astype(str).str.lower() == "true", "iso3"])
 
 
@@ -56,13 +63,15 @@ def status_counts(imputed: pd.DataFrame) -> pd.DataFrame:
     """Cells per indicator by status and method (what a reviewer counts), draw 0 only."""
     point = imputed[imputed["draw"] == 0]
     out = point.groupby(["indicator", "status", "method"], observed=True).size().rename("cells").reset_index()
+    # As text, so that rows sort alphabetically whether the frame held strings or categoricals.
+    out = out.astype({c: "string" for c in ("indicator", "status", "method")})
     total = out.groupby("indicator")["cells"].transform("sum")
     return out.assign(share=out["cells"] / total).sort_values(["indicator", "status", "method"], ignore_index=True)
 
 
 def _inputs(snakemake: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     # Provenance columns are not needed here; reading four columns keeps the stage light.
-    panel = pd.read_parquet(snakemake.input.panel, columns=["iso3", "year", "indicator", "value"])
+    panel = read_parquet(snakemake.input.panel, columns=["iso3", "year", "indicator", "value"])
     panel = panel.astype({"iso3": str, "indicator": str})
     catalogue = read_csv(snakemake.input.indicators, dtype=str)
     groups = read_csv(snakemake.input.classification, dtype={"iso3": str, "region": str, "income_group": str, "income_basis": str})
@@ -77,7 +86,10 @@ def screen_main(snakemake: Any) -> None:
     setup_logging(snakemake)
     p = snakemake.params
     panel, catalogue, groups = _inputs(snakemake)
-    units = analysis_units(read_csv(snakemake.input.economies, dtype={"iso3": str, "wb": str}), p.economies)
+    in_window = panel.loc[panel["year"].between(p.first, p.last), "iso3"]
+    units = analysis_units(
+        read_csv(snakemake.input.economies, dtype={"iso3": str, "wb": str}), p.economies, set(in_window.astype(str))
+    )
     decisions = screen.screen(
         panel, catalogue, units, p.first, p.last,
         min_indicator_share=p.screening["min_indicator_share"],
@@ -99,16 +111,24 @@ def accuracy_main(snakemake: Any) -> None:
         share=cfg["masking"]["share"], end_segments=cfg["masking"]["end_segments"],
         methods=list(cfg["masking"]["candidates"]), seed=p.seed,
         max_gap=cfg["max_gap"], max_extrap=cfg["max_extrapolation"], trend_points=cfg["trend_points"],
+        max_fit_rows=cfg["max_fit_rows"],
         screening=_screening(snakemake),
     )
     best = impute.recommend_methods(acc)
     write_csv(acc, snakemake.output.accuracy)
     write_csv(pd.DataFrame(sorted(best.items()), columns=["role", "chain"]), snakemake.output.recommended)
-    from scripts.figures import accuracy_figure, save
-
-    save(accuracy_figure(acc, resolve_methods(cfg["methods"], best)), snakemake.output.figure_png, snakemake.output.figure_pdf)
     for role, chain in sorted(best.items()):
         log.info("masking experiment: best chain for %s = %s", role, chain)
+
+
+def figure_main(snakemake: Any) -> None:
+    from scripts.figures import accuracy_figure, save
+
+    setup_logging(snakemake)
+    acc = read_csv(snakemake.input.accuracy)
+    rec = read_csv(snakemake.input.recommended, dtype=str)
+    chosen = resolve_methods(snakemake.params.methods, dict(zip(rec["role"], rec["chain"])))
+    save(accuracy_figure(acc, chosen), snakemake.output.figure_png, snakemake.output.figure_pdf)
 
 
 def _methods(snakemake: Any) -> dict[str, list[str]]:
@@ -127,9 +147,10 @@ def impute_main(snakemake: Any) -> None:
         panel, catalogue, groups, p.first, p.last,
         methods={r.role: r.chain.split("+") for r in methods.itertuples()},
         max_gap=cfg["max_gap"], max_extrap=cfg["max_extrapolation"], trend_points=cfg["trend_points"],
-        seed=p.seed, screening=_screening(snakemake),
+        max_fit_rows=cfg["max_fit_rows"],
+        seed=p.seed, screening=_screening(snakemake), categorical=True,
     )
-    write_parquet(imputed, snakemake.output.imputed)
+    write_parquet(imputed, snakemake.output.imputed, strings=TEXT_COLUMNS)
     write_csv(status_counts(imputed), snakemake.output.counts)
     write_csv(methods, snakemake.output.methods)
 
@@ -143,7 +164,8 @@ def draws_main(snakemake: Any) -> None:
         panel, catalogue, groups, p.first, p.last,
         methods=_methods(snakemake), m=p.m, seed=p.seed,
         max_gap=cfg["max_gap"], max_extrap=cfg["max_extrapolation"], trend_points=cfg["trend_points"],
+        max_fit_rows=cfg["max_fit_rows"],
         share=cfg["masking"]["share"], end_segments=cfg["masking"]["end_segments"],
-        screening=_screening(snakemake),
+        screening=_screening(snakemake), categorical=True,
     )
-    write_parquet(draws, snakemake.output.draws)
+    write_parquet(draws, snakemake.output.draws, strings=TEXT_COLUMNS)

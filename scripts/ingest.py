@@ -11,7 +11,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from scripts import contract
 from scripts.errors import InputError
@@ -61,6 +63,29 @@ def verify_files(rels: list[str], raw_root: Path, manifest: pd.DataFrame, manife
     return pd.DataFrame(rows)
 
 
+def concat_categorical(parts: list[pd.DataFrame], schema: dict[str, str]) -> pd.DataFrame:
+    """Stack frames of ``schema`` whose categorical columns have different categories.
+
+    ``pd.concat`` would turn such columns into Python strings and ``conform`` would hash
+    every cell again; the categories are merged instead (sorted, unused ones dropped), which
+    gives the same frame as concatenating and converting.
+    """
+
+    def text_categories(col: pd.Series) -> pd.Series:
+        # Readers may label the same text as object or string categories; the union needs one kind.
+        return col.cat.rename_categories(col.cat.categories.astype(object))
+
+    columns = {
+        col: (
+            union_categoricals([text_categories(p[col]) for p in parts], sort_categories=True).remove_unused_categories()
+            if dtype == "category"
+            else np.concatenate([p[col].to_numpy() for p in parts])
+        )
+        for col, dtype in schema.items()
+    }
+    return pd.DataFrame(columns)
+
+
 def read_sources(sources: list[dict[str, Any]], raw_root: Path) -> pd.DataFrame:
     """Read every file of every source; returns the concatenated OBSERVATIONS table."""
     parts = []
@@ -70,7 +95,7 @@ def read_sources(sources: list[dict[str, Any]], raw_root: Path) -> pd.DataFrame:
             obs = reader(raw_root / rel, rel, src["id"])
             log.info("%s: %s -> %d cells (%d non-missing)", src["id"], rel, len(obs), obs["value"].notna().sum())
             parts.append(obs)
-    obs = pd.concat(parts, ignore_index=True) if parts else contract.empty(contract.OBSERVATIONS)
+    obs = concat_categorical(parts, contract.OBSERVATIONS) if parts else contract.empty(contract.OBSERVATIONS)
     obs = contract.conform(obs, contract.OBSERVATIONS)
     contract.check_unique(obs, contract.OBSERVATIONS_KEY, "cell")
     return obs.sort_values(contract.OBSERVATIONS_KEY, ignore_index=True)

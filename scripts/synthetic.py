@@ -1381,6 +1381,9 @@ classifications:
 analysis:
   first_year: {cfg.analysis_first_year}
   last_year: {cfg.analysis_last_year}
+  # The real classification files list ~218 World Bank economies with no synthetic data;
+  # screening considers only the economies that have data.
+  economies: with_data
 """
 
 

@@ -230,6 +230,47 @@ def test_iterative_respects_bounds() -> None:
     assert len(filled) > 5 and (filled <= 11.0).all() and (filled == 11.0).any()
 
 
+@pytest.mark.parametrize("method", ["knn", "iterative"])
+def test_a_cap_above_the_rows_changes_nothing(method: str) -> None:
+    wide, roles = _block_panel()
+    run = im.knn_impute if method == "knn" else (lambda w, r, **kw: im.iterative_impute(w, r, seed=1, **kw))
+    # 72 economy-years: a cap of 72 or more fits on every row, exactly as without a cap.
+    assert run(wide, roles, max_fit_rows=72).equals(run(wide, roles))
+    assert run(wide, roles, max_fit_rows=10**6).equals(run(wide, roles))
+
+
+@pytest.mark.parametrize("method", ["knn", "iterative"])
+def test_a_capped_fit_fills_the_same_cells_reproducibly(method: str) -> None:
+    wide, roles = _block_panel()
+    run = im.knn_impute if method == "knn" else (lambda w, r, **kw: im.iterative_impute(w, r, seed=1, **kw))
+    full, capped = run(wide, roles), run(wide, roles, max_fit_rows=30)
+    # Fitted on 30 of the 72 rows, the model still fills every cell the full fit fills ...
+    assert capped.isna().equals(full.isna())
+    assert (capped.where(wide.notna()) == wide).sum().sum() == wide.notna().sum().sum()
+    # ... with other values (other donors / regressions), seeded: a second run is identical.
+    hole = wide.isna() & full.notna()
+    assert not capped[hole].equals(full[hole])
+    assert run(wide, roles, max_fit_rows=30).equals(capped)
+    # The blocks stay separate under the cap too.
+    ict = ["ict1", "ict2"]
+    assert run(wide.assign(out1=wide["out1"] * -3.0 + 1000.0), roles, max_fit_rows=30)[ict].equals(capped[ict])
+
+
+def test_knn_with_a_cap_takes_its_donors_from_the_subsample() -> None:
+    idx = pd.MultiIndex.from_product([[f"E{i:02d}" for i in range(40)], [2000]], names=["iso3", "year"])
+    x = pd.DataFrame({"a": np.arange(40.0), "b": np.arange(40.0) * 2}, index=idx)
+    holes = [5, 17, 30]
+    x.iloc[holes, 1] = NAN
+    roles = {"a": "use", "b": "use"}
+    # On all rows, each hole takes its own two nearest neighbours: b = 2a exactly.
+    full = im.knn_impute(x, roles, n_neighbors=2)
+    assert full.iloc[holes, 1].to_numpy() == pytest.approx([10.0, 34.0, 60.0])
+    # Fitted on 3 rows, at most 3 donors exist; with k = 3 every hole gets their mean.
+    capped = im.knn_impute(x, roles, n_neighbors=3, max_fit_rows=3)
+    fills = capped.iloc[holes, 1]
+    assert fills.max() - fills.min() < 1e-9 and fills.iloc[0] != pytest.approx(full.iloc[holes[0], 1])
+
+
 # --------------------------------------------------------------------------- impute_panel
 
 

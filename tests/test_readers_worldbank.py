@@ -17,6 +17,8 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scripts import contract
 from scripts.errors import InputError
@@ -776,3 +778,55 @@ def test_databank_real(economies_2025: set[str]) -> None:
     assert (nam["row"], nam["column"]) == (410, "'Data'!AH")
     assert nam["value"] == pytest.approx(3148.35790797604, rel=1e-14)
     assert np.isfinite(df["value"].dropna()).all()
+
+
+# ======================================================================================
+# The data-line parser: Arrow when it can vouch for the lines, else the csv module
+
+
+def _csv_module_grid(text: str, first_line: int, width: int) -> tuple[list[int], list[list[str]]] | str:
+    """What the csv module alone makes of ``text``: lines and fields, or the error's row."""
+    from scripts.readers.worldbank import _csv_records, _drop_trailing_blanks, _grid
+
+    try:
+        records = _drop_trailing_blanks(_csv_records(text, "f.csv", first_line))
+        if not records:
+            return [], []
+        lines, cells = _grid(records, width, "f.csv", "data line")
+    except InputError as exc:
+        return f"error at row {exc.row}"
+    return lines.tolist(), cells.tolist()
+
+
+def _data_grid_result(text: str, first_line: int, width: int) -> tuple[list[int], list[list[str]]] | str:
+    from scripts.readers.worldbank import _data_grid
+
+    try:
+        lines, cells = _data_grid(text, first_line, width, "f.csv", "data line")
+    except InputError as exc:
+        return f"error at row {exc.row}"
+    return lines.tolist(), cells.tolist()
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.text(alphabet='ab,"\n\r é', max_size=12), min_size=1, max_size=6),
+    st.integers(1, 3),
+    st.integers(1, 9),
+)
+def test_fast_parser_agrees_with_the_csv_module(lines: list[str], width: int, first_line: int) -> None:
+    """Any text, however malformed: same fields on the same physical lines, or the same error line."""
+    text = "\n".join(lines)
+    assert _data_grid_result(text, first_line, width) == _csv_module_grid(text, first_line, width)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"Aruba","ABW","1.5"\r\n"Korea, Rep.","KOR",""\r\n',  # CRLF, quoted commas: Arrow
+        'Aruba,ABW,1.5\n"Cote\nd\'Ivoire",CIV,2\nChad,TCD,3\n\n',  # a quoted line break: csv module
+        'Aruba,ABW,1.5\n"Say ""hi""",XXX,2\n',  # doubled quotes: csv module
+    ],
+)
+def test_fast_parser_keeps_physical_lines(text: str) -> None:
+    assert _data_grid_result(text, 6, 3) == _csv_module_grid(text, 6, 3)

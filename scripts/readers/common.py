@@ -55,21 +55,20 @@ def parse_numeric(
     Returns a float64 Series aligned with ``raw``. Raises :class:`InputError` naming the
     file, row and column of the first cell that is neither a number nor a placeholder.
     """
-    rows = pd.Series(list(rows), index=raw.index)
-    columns = pd.Series(list(columns), index=raw.index)
     numeric = pd.to_numeric(raw, errors="coerce").astype("float64")
     undecided = numeric.isna() & raw.notna()
     if undecided.any():
         text = raw[undecided].astype(str).str.strip()
         is_placeholder = text.isin(placeholders) | text.str.lower().isin({"nan", "none"})
-        bad = text[~is_placeholder]
-        if len(bad):
-            i = bad.index[0]
+        bad = np.flatnonzero(~is_placeholder.to_numpy())
+        if bad.size:
+            # Positions, not labels; rows and columns are only listed here, on the error path.
+            k = int(np.flatnonzero(undecided.to_numpy())[bad[0]])
             raise InputError(
-                problem=f"non-numeric value {bad.loc[i]!r} in a numeric column",
+                problem=f"non-numeric value {text.iloc[bad[0]]!r} in a numeric column",
                 file=file,
-                row=int(rows.loc[i]),
-                column=str(columns.loc[i]),
+                row=int(list(rows)[k]),
+                column=str(list(columns)[k]),
                 expected="a number, or a missing-value placeholder ('', '..', '...', 'n/a')",
                 fix="check that the file is the publisher's original and that its columns are not shifted",
             )
@@ -88,6 +87,28 @@ def require_header(found: list[str], expected: list[str], *, file: str, row: int
             expected=f"the columns {expected}",
             fix="the publisher may have changed the layout; download the file again or adapt the reader",
         )
+
+
+def decode_utf8(data: bytes, *, file: str, expected: str, fix: str) -> str:
+    """Return ``data`` decoded as UTF-8 (a leading BOM removed).
+
+    Raises :class:`InputError` naming the 1-based line of the first byte that is not UTF-8
+    (a file re-saved as Latin-1 / Windows-1252 by a spreadsheet program, typically).
+    """
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        offset = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
+        raise InputError(
+            problem=(
+                f"byte 0x{data[offset]:02x} is not valid UTF-8: the file seems re-saved in another "
+                "encoding (e.g. Latin-1 / Windows-1252)"
+            ),
+            file=file,
+            row=data.count(b"\n", 0, offset) + 1,
+            expected=expected,
+            fix=fix,
+        ) from None
 
 
 # --------------------------------------------------------------------------- workbooks

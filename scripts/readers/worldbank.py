@@ -7,10 +7,14 @@ cell. The layout of each file is checked before anything is read from it: a publ
 format change or a damaged download raises :class:`~scripts.errors.InputError` naming the
 file, the line and what was expected, rather than producing a silently shifted table.
 
-CSV files are parsed with the :mod:`csv` module rather than ``pandas.read_csv`` because it
-reports the physical line on which each record ends; the World Bank's Metadata_Country
-files hold multi-line quoted notes, so a record's line cannot be derived from its index.
-The value grid is then reshaped with numpy (no per-cell Python loop).
+Every cell keeps the physical line its record starts on. The preamble and header are
+parsed with the :mod:`csv` module, which reports lines. The data lines are parsed by
+Arrow's C parser when that provably gives the csv module's records one physical line
+each (no line break inside a quoted field, no blank line, a field count equal to the
+header's on every line, quoting the two parsers read alike; see :func:`_arrow_cells`),
+so a record's line is its position; otherwise (the Metadata_Country files hold multi-line
+quoted notes, and every damaged file) by the csv module, whose errors name the line. The
+value grid is then reshaped with numpy (no per-cell Python loop).
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from scripts import contract
 from scripts.errors import InputError
@@ -131,28 +137,49 @@ def _read_text(path: Path, rel: str) -> str:
         ) from exc
 
 
-def _csv_records(text: str, rel: str) -> list[tuple[int, list[str]]]:
-    """Return ``(first physical line, fields)`` for every CSV record of ``text``.
+def _read_records(
+    stream: io.StringIO, rel: str, first_line: int, limit: int | None = None
+) -> tuple[list[tuple[int, list[str]]], int]:
+    """Return ``(first physical line, fields)`` of the next ``limit`` (default: all) records, and the last line read.
 
-    A blank line is a record with no fields. Malformed quoting raises
-    :class:`InputError` naming the line.
+    ``stream`` is positioned at the start of physical line ``first_line``. A blank line
+    is a record with no fields. Malformed quoting raises :class:`InputError` naming the line.
     """
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(stream, strict=True)
     records: list[tuple[int, list[str]]] = []
     end = 0
     try:
-        for fields in reader:
-            records.append((end + 1, fields))
+        while limit is None or len(records) < limit:
+            fields = next(reader, None)
+            if fields is None:
+                break
+            records.append((first_line + end, fields))
             end = reader.line_num
     except csv.Error as exc:
         raise InputError(
             problem=f"malformed CSV ({exc}); the file may be truncated or hand-edited",
             file=rel,
-            row=reader.line_num,
+            row=first_line - 1 + reader.line_num,
             expected="well-formed, double-quoted CSV fields",
             fix=_REDOWNLOAD,
         ) from exc
-    return records
+    return records, first_line - 1 + end
+
+
+def _csv_records(text: str, rel: str, first_line: int = 1) -> list[tuple[int, list[str]]]:
+    """Return ``(first physical line, fields)`` for every CSV record of ``text``.
+
+    ``text`` starts on physical line ``first_line`` of the file. A blank line is a record
+    with no fields. Malformed quoting raises :class:`InputError` naming the line.
+    """
+    return _read_records(io.StringIO(text, newline=""), rel, first_line)[0]
+
+
+def _head_records(text: str, n: int, rel: str) -> tuple[list[tuple[int, list[str]]], str, int]:
+    """Return the first ``n`` CSV records of ``text`` (as :func:`_csv_records`), the text after them, and its first line."""
+    stream = io.StringIO(text, newline="")
+    records, last = _read_records(stream, rel, 1, n)
+    return records, stream.read(), last + 1
 
 
 def _drop_trailing_blanks(records: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
@@ -185,6 +212,84 @@ def _grid(records: list[tuple[int, list[str]]], width: int, rel: str, what: str)
     cells = np.empty((len(records), width), dtype=object)
     cells[:] = [fields for _, fields in records]
     return lines, cells
+
+
+def _simple_quoting(data: bytes) -> bool:
+    """True when every quote opens or closes a quoted field on one line, with no quote inside.
+
+    Taken in order, the quotes must pair up as (opening, closing): an opening quote at the
+    start of a field (after a comma or a line break), its closing quote at the end of the
+    field (before a comma or a line break) on the same line. A quote inside an unquoted
+    field, a doubled quote, text after a closing quote or a field left open all break the
+    pairing; there Arrow's parser and the csv module (which refuses some of them) may differ.
+    """
+    b = np.frombuffer(data, dtype=np.uint8)
+    q = np.flatnonzero(b == ord('"'))
+    if q.size % 2:
+        return False
+    opens, closes = q[0::2], q[1::2]
+    before = b[np.maximum(opens - 1, 0)]
+    after = b[np.minimum(closes + 1, b.size - 1)]
+    line = np.cumsum(b == ord("\n"))
+    return bool(
+        np.all((opens == 0) | (before == ord(",")) | (before == ord("\n")))
+        and np.all((closes == b.size - 1) | np.isin(after, list(b",\r\n")))
+        and np.all(line[opens] == line[closes])
+    )
+
+
+def _arrow_cells(body: str, width: int) -> np.ndarray | None:
+    """Return the fields of ``body`` as an object array (one row per physical line), or None.
+
+    None means Arrow's reading could differ from the csv module's or could not be tied to
+    physical lines: a line break other than LF or CRLF, a blank line, quoting beyond whole
+    quoted fields (see :func:`_simple_quoting`), a line whose field count is not ``width``,
+    or a record spanning lines (fewer records than lines). The caller then reads ``body``
+    with the csv module.
+    """
+    n_lines = body.count("\n") + 1
+    data = body.encode("utf-8")
+    if (
+        body.count("\r") != body.count("\r\n")
+        or body.startswith(("\n", "\r\n"))
+        or "\n\n" in body
+        or "\n\r\n" in body
+        or not _simple_quoting(data)
+    ):
+        return None
+    names = [f"f{j}" for j in range(width)]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=False),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid:  # a line with another field count; the csv module names it
+        return None
+    if table.num_rows != n_lines:
+        return None
+    return np.column_stack([column.to_numpy(zero_copy_only=False) for column in table.columns])
+
+
+def _data_grid(text: str, first_line: int, width: int, rel: str, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """Return (lines, cells) of the records of ``text``, which starts on physical line ``first_line``.
+
+    As :func:`_grid` on :func:`_csv_records` without the trailing blank lines; parsed by
+    Arrow when :func:`_arrow_cells` can vouch for the lines, by the csv module otherwise.
+    Raises :class:`InputError` as :func:`_grid` does (and on malformed quoting).
+    """
+    body = text.rstrip("\r\n")
+    if not body:
+        return np.empty(0, dtype=np.int64), np.empty((0, width), dtype=object)
+    cells = _arrow_cells(body, width)
+    if cells is not None:
+        return np.arange(first_line, first_line + len(cells), dtype=np.int64), cells
+    return _grid(_drop_trailing_blanks(_csv_records(text, rel, first_line)), width, rel, what)
 
 
 def _require_filled(values: np.ndarray, lines: np.ndarray, rel: str, column: str) -> None:
@@ -220,24 +325,40 @@ def _parse_cells(raw: np.ndarray, rows: np.ndarray, columns: np.ndarray, rel: st
     return values
 
 
+def _repeated(values: np.ndarray, repeats: int) -> pd.Categorical:
+    """``np.repeat(values, repeats)`` as a categorical (sorted categories), factorised before repeating."""
+    codes, categories = pd.factorize(values, sort=True)
+    return pd.Categorical.from_codes(np.repeat(codes, repeats), categories=categories)
+
+
+def _tiled(values: np.ndarray, reps: int) -> pd.Categorical:
+    """``np.tile(values, reps)`` as a categorical (sorted categories), factorised before tiling."""
+    codes, categories = pd.factorize(values, sort=True)
+    return pd.Categorical.from_codes(np.tile(codes, reps), categories=categories)
+
+
 def _observations(
     *,
     source: str,
     rel: str,
     row: np.ndarray,
-    column: np.ndarray,
-    entity_raw: np.ndarray,
-    entity_code: np.ndarray,
+    column: np.ndarray | pd.Categorical,
+    entity_raw: np.ndarray | pd.Categorical,
+    entity_code: np.ndarray | pd.Categorical,
     year: np.ndarray,
-    series: np.ndarray,
+    series: np.ndarray | pd.Categorical,
     value: np.ndarray,
 ) -> pd.DataFrame:
-    """Return the cells as a frame conforming to :data:`contract.OBSERVATIONS`."""
+    """Return the cells as a frame conforming to :data:`contract.OBSERVATIONS`.
+
+    Text columns may be given as categoricals (see :func:`_repeated`): a grid's
+    row labels then go through the hash table once per line instead of once per cell.
+    """
     n = len(value)
     frame = pd.DataFrame(
         {
-            "source": np.full(n, source, dtype=object),
-            "file": np.full(n, rel, dtype=object),
+            "source": _repeated(np.array([source], dtype=object), n),
+            "file": _repeated(np.array([rel], dtype=object), n),
             "row": row.astype(np.int64),
             "column": column,
             "entity_raw": entity_raw,
@@ -245,7 +366,7 @@ def _observations(
             "year": year.astype(np.int64),
             "series": series,
             "value": value.astype("float64"),
-            "note": np.full(n, "", dtype=object),
+            "note": _repeated(np.array([""], dtype=object), n),
         }
     )
     return contract.conform(frame, contract.OBSERVATIONS)
@@ -365,7 +486,7 @@ def read_wb_api(path: Path, rel: str, source: str) -> pd.DataFrame:
     the physical line, ``column`` the year label, ``series`` the upper-cased indicator code.
     Aggregates (WLD, HIC, ...) are kept.
     """
-    records = _csv_records(_read_text(Path(path), rel), rel)
+    records, rest, data_line = _head_records(_read_text(Path(path), rel), API_HEADER_LINE, rel)
     _check_api_preamble(records, rel)
     if len(records) < API_HEADER_LINE:
         raise InputError(
@@ -381,8 +502,8 @@ def read_wb_api(path: Path, rel: str, source: str) -> pd.DataFrame:
     n_years = len(year_labels)
     width = len(header)
 
-    data = _drop_trailing_blanks(records[API_HEADER_LINE:])
-    if not data:
+    lines, cells = _data_grid(rest, data_line, width, rel, "data line")
+    if not len(lines):
         raise InputError(
             problem="no data lines after the header",
             file=rel,
@@ -390,7 +511,6 @@ def read_wb_api(path: Path, rel: str, source: str) -> pd.DataFrame:
             expected="one line per economy and indicator",
             fix=_REDOWNLOAD,
         )
-    lines, cells = _grid(data, width, rel, "data line")
 
     extra = cells[:, len(API_ID_COLUMNS) + n_years :]
     if extra.size:
@@ -424,11 +544,11 @@ def read_wb_api(path: Path, rel: str, source: str) -> pd.DataFrame:
         source=source,
         rel=rel,
         row=rows,
-        column=columns,
-        entity_raw=np.repeat(names, n_years),
-        entity_code=np.repeat(codes, n_years),
+        column=_tiled(np.array(year_labels, dtype=object), n),
+        entity_raw=_repeated(names, n_years),
+        entity_code=_repeated(codes, n_years),
         year=np.tile(years, n),
-        series=np.repeat(series, n_years),
+        series=_repeated(series, n_years),
         value=values,
     )
 
@@ -447,11 +567,11 @@ def read_wb_metadata_country(path: Path, rel: str, source: str) -> pd.DataFrame:
     aggregates and unclassified economies. ``row`` is the record's first physical line
     (notes may span several lines).
     """
-    records = _csv_records(_read_text(Path(path), rel), rel)
+    records, rest, data_line = _head_records(_read_text(Path(path), rel), 1, rel)
     header_line, header = records[0]
     require_header(header, METADATA_COUNTRY_COLUMNS, file=rel, row=header_line)
-    data = _drop_trailing_blanks(records[1:])
-    if not data:
+    lines, cells = _data_grid(rest, data_line, len(header), rel, "data line")
+    if not len(lines):
         raise InputError(
             problem="no data lines after the header",
             file=rel,
@@ -459,7 +579,6 @@ def read_wb_metadata_country(path: Path, rel: str, source: str) -> pd.DataFrame:
             expected="one line per economy or aggregate",
             fix=_REDOWNLOAD,
         )
-    lines, cells = _grid(data, len(header), rel, "data line")
     codes = np.char.strip(cells[:, 0].astype(str)).astype(object)
     _require_filled(codes, lines, rel, "Country Code")
     income = np.char.strip(cells[:, 2].astype(str))
@@ -587,7 +706,7 @@ def read_wb_datahub(path: Path, rel: str, source: str) -> pd.DataFrame:
             expected=f"the fields {DATAHUB_COLUMNS}",
             fix="datahub.io may have changed its layout; adapt the reader",
         )
-    records = _csv_records(_read_text(path, rel), rel)
+    records, rest, data_line = _head_records(_read_text(path, rel), 1, rel)
     header_line, header = records[0]
     if [h.strip() for h in header] != package["fields"]:
         raise InputError(
@@ -597,8 +716,8 @@ def read_wb_datahub(path: Path, rel: str, source: str) -> pd.DataFrame:
             expected=f"the columns {package['fields']}",
             fix="data.csv and datapackage.json come from different downloads; download both again",
         )
-    data = _drop_trailing_blanks(records[1:])
-    if not data:
+    lines, cells = _data_grid(rest, data_line, len(header), rel, "data line")
+    if not len(lines):
         raise InputError(
             problem="no data lines after the header",
             file=rel,
@@ -606,7 +725,6 @@ def read_wb_datahub(path: Path, rel: str, source: str) -> pd.DataFrame:
             expected="one line per economy and year",
             fix=_REDOWNLOAD,
         )
-    lines, cells = _grid(data, len(header), rel, "data line")
     codes = np.char.strip(cells[:, 1].astype(str)).astype(object)
     _require_filled(codes, lines, rel, "Country Code")
     year_text = np.char.strip(cells[:, 2].astype(str))
@@ -629,11 +747,11 @@ def read_wb_datahub(path: Path, rel: str, source: str) -> pd.DataFrame:
         source=source,
         rel=rel,
         row=lines,
-        column=columns,
-        entity_raw=cells[:, 0],
-        entity_code=codes,
+        column=_repeated(np.array(["Value"], dtype=object), len(lines)),
+        entity_raw=_repeated(cells[:, 0], 1),
+        entity_code=_repeated(codes, 1),
         year=years,
-        series=np.full(len(lines), package["name"].upper(), dtype=object),
+        series=_repeated(np.array([package["name"].upper()], dtype=object), len(lines)),
         value=values,
     )
 
@@ -865,9 +983,9 @@ def read_wb_databank(path: Path, rel: str, source: str) -> pd.DataFrame:
         rel=rel,
         row=rows_rep,
         column=columns,
-        entity_raw=np.repeat(entity_raw, n_years),
-        entity_code=np.repeat(codes, n_years),
+        entity_raw=_repeated(entity_raw, n_years),
+        entity_code=_repeated(codes, n_years),
         year=np.tile(np.array(years, dtype=np.int64), n),
-        series=np.repeat(series, n_years),
+        series=_repeated(series, n_years),
         value=values,
     )

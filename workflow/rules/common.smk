@@ -3,11 +3,21 @@ import glob
 import tomllib
 from pathlib import Path
 
-from scripts.configuration import load_catalogue, validate_config
+from scripts.configuration import check_catalogue, validate_config
 from scripts.errors import InputError
 
 PROJECT = Path(workflow.basedir)
-validate_config(config, project_root=PROJECT)
+
+
+def _config_files():
+    """The files merged into this run's config, for error messages: the default, then --configfile overlays."""
+    default = PROJECT / "config" / "config.yaml"
+    files = [Path(f) for f in workflow.configfiles]
+    names = ["config/config.yaml"] if default in files else []
+    return " + ".join(names + [str(f) for f in files if f != default])
+
+
+validate_config(config, project_root=PROJECT, config_file=_config_files())
 RESULTS = config["paths"]["results"].rstrip("/")
 RAW = PROJECT / config["paths"]["raw"]
 ENV = str(PROJECT / "environment.yml")
@@ -38,7 +48,9 @@ SOURCES = [
     {**src, "files": _expand(src["files"], f"sources[{src['id']}]")} for src in config["sources"]
 ]
 SOURCE_IDS = [s["id"] for s in SOURCES]
-CATALOGUE = load_catalogue(
+# Parse-time check of the catalogue with the csv module: a run with nothing to do then
+# never imports pandas (the stages load the catalogue as frames themselves).
+check_catalogue(
     project_path(config["catalogue"]["indicators"]),
     project_path(config["catalogue"]["series"]),
     project_path(config["catalogue"]["entities"]),
@@ -73,6 +85,6 @@ def bench_path(stage, name):
 
 
 def all_outputs():
-    stage3 = rules.impute.output + rules.impute_draws.output + rules.impute_accuracy.output
+    stage3 = rules.impute.output + rules.impute_draws.output + rules.impute_accuracy.output + rules.accuracy_figure.output
     indices = expand(rules.index.output.scores, index=list(config["index"]["indices"]))
     return rules.harmonize.output + rules.database.output + stage3 + indices

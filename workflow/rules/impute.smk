@@ -41,8 +41,6 @@ rule impute_accuracy:
     output:
         accuracy=f"{RESULTS}/03_impute/accuracy.csv",
         recommended=f"{RESULTS}/03_impute/recommended_methods.csv",
-        figure_png=report(f"{RESULTS}/03_impute/accuracy.png", caption="../report/accuracy.rst", category="Imputation"),
-        figure_pdf=f"{RESULTS}/03_impute/accuracy.pdf",
     params:
         first=config["analysis"]["first_year"],
         last=config["analysis"]["last_year"],
@@ -60,6 +58,32 @@ rule impute_accuracy:
         ENV
     script:
         "../scripts/impute_accuracy.py"
+
+
+# A rule of its own: drawn beside the point imputation, not on the way to it.
+rule accuracy_figure:
+    message:
+        "Figure of the masking experiment"
+    input:
+        accuracy=rules.impute_accuracy.output.accuracy,
+        recommended=rules.impute_accuracy.output.recommended,
+    output:
+        figure_png=report(f"{RESULTS}/03_impute/accuracy.png", caption="../report/accuracy.rst", category="Imputation"),
+        figure_pdf=f"{RESULTS}/03_impute/accuracy.pdf",
+    params:
+        methods=config["impute"]["methods"],
+    log:
+        log_path("03_impute", "accuracy_figure"),
+    benchmark:
+        bench_path("03_impute", "accuracy_figure")
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        ENV
+    script:
+        "../scripts/accuracy_figure.py"
 
 
 rule impute:
@@ -115,6 +139,9 @@ rule impute_draws:
         log_path("03_impute", "draws"),
     benchmark:
         bench_path("03_impute", "draws")
+    # The longest job after the point imputation: started first, it runs beside the index
+    # jobs rather than after them.
+    priority: 10
     threads: 1
     resources:
         mem_mb=4000,

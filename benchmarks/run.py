@@ -1,0 +1,358 @@
+"""Benchmarks: wall time and peak memory of every workflow job at growing data sizes.
+
+Run from the project root::
+
+    make bench                                   # = .venv/bin/python benchmarks/run.py
+    .venv/bin/python benchmarks/run.py --scales 1 10 100 --cores 2 --out benchmarks/results
+    .venv/bin/python benchmarks/run.py --scales 1 10 --skip-default     # synthetic data only
+
+What it does, for the bundled (default) data and for synthetic data at each ``--scales``
+multiple of the default size (220 economies at 1x, ~22,000 at 100x; the datasets are
+generated into ``data/synthetic/x<scale>/`` by ``scripts.synthetic`` when missing):
+
+1. runs the whole workflow (``snakemake --cores <cores>``) in a clean working directory
+   ``<out>/runs/<dataset>/`` and times it, while sampling the summed resident memory of
+   Snakemake and all its jobs;
+2. runs ``snakemake`` again with nothing changed (``--reruns`` times; the median is
+   reported) and checks that it had nothing to do;
+3. reads every job's Snakemake benchmark file (``results/.../benchmarks/<stage>/<job>.tsv``:
+   wall time, CPU time, peak resident memory ``max_rss``). Snakemake samples a job every
+   0.5 s for its first 15 s and every 30 s after that, so for long jobs ``max_rss`` (and
+   ``cpu_time``) can miss the peak; the benchmark therefore also reads each job process's
+   high-water mark (``VmHWM`` in ``/proc/<pid>/status``, Linux) while it runs, as
+   ``peak_rss_mb``;
+4. on the default data, times Monte Carlo replications of the index engine: repeated
+   :func:`scripts.index.compute_index` calls on the point-imputed panel of the ``ict``
+   index (outliers treated once, as in the index stage), each with every weight drawn
+   uniformly within +/-25% of its nominal value and normalisation and aggregation fixed;
+   only the node scores are computed (no contributions, no ranks).
+
+Outputs (``--out``, git-ignored): ``benchmarks.csv`` with one row per dataset and job
+(columns dataset, scale, units, stage, rule, wall_s, cpu_s, max_rss_mb, peak_rss_mb,
+mean_load, reps_per_s, status), where ``rule`` is the job's benchmark name (an index job
+is named after its index) and the pseudo-rules ``total`` (whole run; ``peak_rss_mb`` is
+the peak summed resident memory of Snakemake and all its jobs), ``rerun`` (no-change
+re-run) and ``mc_scores`` (Monte Carlo, ``reps_per_s``) sit in stage ``workflow``. Wall
+times include waiting for a core: on a machine doing other work they grow. And
+``scaling.png``/``scaling.pdf``,
+wall time per job against the number of economies on log-log axes with a slope-1
+(linear) reference line. ``units`` is the number of economies the dataset holds (the
+generator's count for synthetic data, economies with data in the harmonised panel for
+the default data). Not a test and not run in CI: the 100x run takes tens of minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+
+log = logging.getLogger("bench")
+
+#: Columns of benchmarks.csv, in order.
+COLUMNS = ["dataset", "scale", "units", "stage", "rule", "wall_s", "cpu_s", "max_rss_mb", "peak_rss_mb", "mean_load",
+           "reps_per_s", "status"]
+#: How often the memory of the process tree is sampled (seconds).
+MEMORY_INTERVAL = 0.25
+#: Relative half-width of the uniform weight perturbation of the Monte Carlo benchmark.
+WEIGHT_SPREAD = 0.25
+#: A job's log path, as Snakemake's script preamble holds it: names the job like its benchmark file.
+JOB_LOG = re.compile(rb"logs/(\d\d_[0-9A-Za-z_]+)/([0-9A-Za-z_]+)\.log")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One benchmark dataset: its label, scale (None for the bundled data) and config overlay."""
+
+    name: str
+    scale: float | None
+    overlay: Path | None
+
+
+@dataclass(frozen=True)
+class Run:
+    """One ``snakemake`` invocation: wall seconds, peak summed RSS (MB), each job's peak RSS (MB), exit code, output."""
+
+    wall_s: float
+    peak_rss_mb: float
+    job_peaks: dict[tuple[str, str], float]
+    returncode: int
+    output: str
+
+
+def synthetic_dataset(scale: float, regenerate: bool) -> Dataset:
+    """Return the synthetic dataset at ``scale``, generating it first when missing (or asked to)."""
+    rel = f"data/synthetic/x{scale:g}"
+    folder = ROOT / rel
+    if regenerate or not (folder / "truth.json").exists():
+        log.info("generating %s", rel)
+        subprocess.run([sys.executable, "-m", "scripts.synthetic", "--config", "config/synthetic.yaml",
+                        "--scale", f"{scale:g}", "--out", rel], cwd=ROOT, check=True)
+    return Dataset(f"synthetic_x{scale:g}", scale, folder / "config.yaml")
+
+
+def _job_of(proc: psutil.Process) -> tuple[str, str] | None:
+    """(stage, job name) of a Snakemake script job's process, from the log path in its script; else None."""
+    script = next((a for a in proc.cmdline() if "/.snakemake/scripts/" in a), None)
+    if script is None:
+        return None
+    try:
+        hit = JOB_LOG.search(Path(script).read_bytes())
+    except OSError:
+        return None
+    return (hit.group(1).decode(), hit.group(2).decode()) if hit else None
+
+
+def _high_water_mb(pid: int) -> float:
+    """Peak resident memory so far (VmHWM, MB) of a process; 0 where /proc does not say."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    hit = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    return int(hit.group(1)) / 1024 if hit else 0.0
+
+
+def run_snakemake(args: list[str], workdir: Path) -> Run:
+    """Run ``snakemake <args>`` in ``workdir``, sampling the memory of its process tree and of each job."""
+    cmd = [str(Path(sys.executable).parent / "snakemake"), "-s", str(ROOT / "Snakefile"), "--directory", str(workdir),
+           *args]
+    peak = 0
+    jobs: dict[int, tuple[str, str] | None] = {}
+    job_peaks: dict[tuple[str, str], float] = {}
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        try:
+            handle = psutil.Process(proc.pid)
+            while not done.wait(MEMORY_INTERVAL):
+                total = 0
+                for p in [handle, *handle.children(recursive=True)]:
+                    try:  # a job may end between listing and reading
+                        total += p.memory_info().rss
+                        if p.pid not in jobs:
+                            jobs[p.pid] = _job_of(p)
+                        if jobs[p.pid] is not None:
+                            job_peaks[jobs[p.pid]] = max(job_peaks.get(jobs[p.pid], 0.0), _high_water_mb(p.pid))
+                    except psutil.Error:
+                        pass
+                peak = max(peak, total)
+        except psutil.Error:
+            pass
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output, _ = proc.communicate()
+    wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    return Run(wall, peak / 2**20, job_peaks, proc.returncode, output)
+
+
+def job_benchmarks(workdir: Path, job_peaks: dict[tuple[str, str], float]) -> pd.DataFrame:
+    """One row per job benchmark file under ``workdir``: stage, rule, wall_s, cpu_s, max_rss_mb, peak_rss_mb, mean_load."""
+    rows = []
+    for path in sorted(workdir.glob("results/**/benchmarks/*/*.tsv")):
+        b = pd.read_csv(path, sep="\t").iloc[-1]
+        rows.append({"stage": path.parent.name, "rule": path.stem, "wall_s": float(b["s"]),
+                     "cpu_s": float(b["cpu_time"]), "max_rss_mb": float(b["max_rss"]),
+                     "peak_rss_mb": job_peaks.get((path.parent.name, path.stem), np.nan),
+                     "mean_load": float(b["mean_load"]), "status": "ok"})
+    return pd.DataFrame(rows, columns=["stage", "rule", "wall_s", "cpu_s", "max_rss_mb", "peak_rss_mb", "mean_load",
+                                       "status"])
+
+
+def failed_jobs(output: str) -> pd.DataFrame:
+    """One row per job Snakemake reports as failed (stage, rule from its log path; status 'failed')."""
+    keys = sorted({JOB_LOG.search(block.encode()).groups() for block in output.split("Error in rule ")[1:]
+                   if JOB_LOG.search(block.encode())})
+    return pd.DataFrame([{"stage": k[0].decode(), "rule": k[1].decode(), "status": "failed"} for k in keys],
+                        columns=["stage", "rule", "status"])
+
+
+def results_folder(workdir: Path) -> Path:
+    """The run's results folder (the one holding 02_harmonize), found below ``workdir``."""
+    hits = sorted(workdir.glob("results/**/02_harmonize"))
+    return hits[0].parent if hits else workdir / "results"
+
+
+def count_units(dataset: Dataset, workdir: Path) -> float:
+    """Economies in the dataset: the generator's count, or the economies with data in the panel."""
+    if dataset.overlay is not None:
+        return float(json.loads((dataset.overlay.parent / "truth.json").read_text())["n_units"])
+    path = results_folder(workdir) / "02_harmonize" / "economies.csv"
+    if not path.exists():
+        return float("nan")
+    economies = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[])
+    return float((economies["in_panel"].str.lower() == "true").sum())
+
+
+def benchmark_dataset(dataset: Dataset, out: Path, cores: int, reruns: int) -> tuple[pd.DataFrame, Path]:
+    """Run the workflow on ``dataset`` in a clean folder; return its rows and the working directory."""
+    workdir = out / "runs" / dataset.name
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    args = ["--cores", str(cores), "--keep-going"]
+    if dataset.overlay is not None:
+        args += ["--configfile", str(dataset.overlay)]
+    log.info("%s: running the workflow in %s", dataset.name, workdir)
+    full = run_snakemake(args, workdir)
+    (workdir / "snakemake.log").write_text(full.output)
+    status = "ok" if full.returncode == 0 else f"failed (exit {full.returncode}; see {workdir / 'snakemake.log'})"
+    log.info("%s: %.1f s, peak %.0f MB, %s", dataset.name, full.wall_s, full.peak_rss_mb, status)
+    again = [run_snakemake(args, workdir) for _ in range(reruns)]
+    idle = all("Nothing to be done" in r.output for r in again)
+    rerun_s = statistics.median(r.wall_s for r in again) if again else float("nan")
+    log.info("%s: no-change re-run %.2f s (%s)", dataset.name, rerun_s, "nothing to do" if idle else "JOBS RAN")
+    jobs = pd.concat([job_benchmarks(workdir, full.job_peaks), failed_jobs(full.output)], ignore_index=True)
+    totals = pd.DataFrame([
+        {"stage": "workflow", "rule": "total", "wall_s": full.wall_s, "peak_rss_mb": full.peak_rss_mb, "status": status},
+        {"stage": "workflow", "rule": "rerun", "wall_s": rerun_s,
+         "peak_rss_mb": max((r.peak_rss_mb for r in again), default=float("nan")),
+         "status": "ok: nothing to do" if idle else "jobs ran on a no-change re-run"},
+    ])
+    rows = pd.concat([jobs, totals], ignore_index=True)
+    rows = rows.assign(dataset=dataset.name, scale=dataset.scale if dataset.scale is not None else np.nan,
+                       units=count_units(dataset, workdir))
+    return rows, workdir
+
+
+def mc_reps_per_second(results: Path, reps: int, seed: int = 1) -> float:
+    """Monte Carlo replications per second of the ``ict`` index (scores only; see the module docstring).
+
+    ``results`` is the results folder of a default run (03_impute/imputed.parquet and
+    03_impute/screening.csv are read).
+    """
+    from scripts.composite import attach_themes, index_spec, run_index, select_indicators
+    from scripts.configuration import load_catalogue, load_yaml, validate_config
+    from scripts.files import read_csv
+    from scripts.framework import load_framework
+    from scripts.index import compute_index
+
+    config = validate_config(load_yaml(ROOT / "config" / "config.yaml"), project_root=ROOT)
+    cfg = config["index"]["indices"]["ict"]
+    cat = load_catalogue(*(ROOT / config["catalogue"][k] for k in ("indicators", "series", "entities")),
+                         [s["id"] for s in config["sources"]])
+    table = attach_themes(read_csv(ROOT / cfg["framework"], dtype=str), cat["indicators"])
+    table = table.assign(weight=pd.to_numeric(table["weight"]), direction=pd.to_numeric(table["direction"]))
+    framework = load_framework(table, source=cfg["framework"])
+    imputed = pd.read_parquet(results / "03_impute" / "imputed.parquet")
+    screening = read_csv(results / "03_impute" / "screening.csv",
+                         dtype={"item": str, "kind": str, "decision": str, "reason": str})
+    first, last = config["analysis"]["first_year"], config["analysis"]["last_year"]
+    wide, fw, _ = select_indicators(imputed[imputed["draw"] == 0], framework, screening, first, last)
+    spec = index_spec(cfg)
+    treated, _ = run_index(wide, fw, spec, treatment=cfg["treatment"])
+    data = treated.treated if treated is not None else wide
+    nominal = fw.raw_weights().drop(fw.root)
+    rng = np.random.default_rng(seed)
+    start = time.perf_counter()
+    for _ in range(reps):
+        factors = rng.uniform(1 - WEIGHT_SPREAD, 1 + WEIGHT_SPREAD, len(nominal))
+        perturbed = fw.with_weights(dict(zip(nominal.index, nominal.to_numpy() * factors)))
+        compute_index(data, perturbed, spec, with_contributions=False).node_scores
+    return reps / (time.perf_counter() - start)
+
+
+def scaling_figure(table: pd.DataFrame, png: Path, pdf: Path) -> None:
+    """Log-log plot of wall time per job against economies, with a slope-1 reference line."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    # Jobs that ran, and the whole run where it succeeded (a failed run's total is not its cost).
+    ok = table["status"].fillna("").str.startswith("ok")
+    jobs = table[ok & ((table["stage"] != "workflow") | (table["rule"] == "total"))].dropna(subset=["units", "wall_s"])
+    jobs = jobs[jobs["wall_s"] > 0]
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    colours = plt.get_cmap("tab20").colors
+    for k, ((stage, rule), part) in enumerate(jobs.groupby(["stage", "rule"], sort=True)):
+        colour = "black" if rule == "total" else colours[(2 * k) % len(colours)]
+        synth = part[part["scale"].notna()].sort_values("units")
+        label = "whole workflow" if rule == "total" else f"{stage}/{rule}"
+        ax.plot(synth["units"], synth["wall_s"], marker="o", color=colour, label=label,
+                linewidth=2.5 if rule == "total" else 1.2)
+        real = part[part["scale"].isna()]
+        ax.scatter(real["units"], real["wall_s"], marker="x", s=60, color=colour)
+    if len(jobs):
+        x = np.array([jobs["units"].min(), jobs["units"].max()])
+        y0 = jobs.loc[jobs["units"] == x[0], "wall_s"].median()
+        ax.plot(x, y0 * x / x[0], linestyle="--", color="grey", label="slope 1 (cost linear in economies)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("economies in the dataset (log scale)")
+    ax.set_ylabel("wall time (seconds, log scale)")
+    ax.set_title("ictmdg: wall time per workflow job vs data size\n"
+                 "(lines: synthetic data at 1x/10x/100x; crosses: bundled data)")
+    ax.grid(True, which="both", linewidth=0.3)
+    ax.legend(fontsize=7, loc="upper left", ncol=2)
+    fig.tight_layout()
+    fig.savefig(png, dpi=200)
+    fig.savefig(pdf)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: run the benchmarks and write benchmarks.csv and the scaling plot."""
+    parser = argparse.ArgumentParser(prog="benchmarks/run.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scales", type=float, nargs="*", default=[1, 10, 100],
+                        help="synthetic data sizes, as multiples of the default size (default: %(default)s)")
+    parser.add_argument("--skip-default", action="store_true", help="do not benchmark the bundled data")
+    parser.add_argument("--cores", type=int, default=2, help="snakemake --cores (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results",
+                        help="output folder (default: benchmarks/results)")
+    parser.add_argument("--reruns", type=int, default=3, help="no-change re-runs timed (default: %(default)s)")
+    parser.add_argument("--mc-reps", type=int, default=200, help="Monte Carlo replications timed (default: %(default)s)")
+    parser.add_argument("--regenerate", action="store_true", help="regenerate the synthetic datasets")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
+    out = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+
+    datasets = [] if args.skip_default else [Dataset("default", None, None)]
+    datasets += [synthetic_dataset(s, args.regenerate) for s in args.scales]
+    parts = []
+    for dataset in datasets:
+        rows, workdir = benchmark_dataset(dataset, out, args.cores, args.reruns)
+        parts.append(rows)
+        if dataset.scale is None and args.mc_reps > 0:
+            results = results_folder(workdir)
+            if (results / "03_impute" / "imputed.parquet").exists():
+                rate = mc_reps_per_second(results, args.mc_reps)
+                log.info("Monte Carlo: %.1f replications/s (ict index, scores only)", rate)
+                parts.append(pd.DataFrame([{"dataset": dataset.name, "scale": np.nan, "units": rows["units"].iloc[0],
+                                            "stage": "workflow", "rule": "mc_scores", "wall_s": 1.0 / rate,
+                                            "reps_per_s": rate, "status": f"ok ({args.mc_reps} replications)"}]))
+        table = pd.concat(parts, ignore_index=True).reindex(columns=COLUMNS)
+        # Written after every dataset, so a long run that is stopped keeps what it measured.
+        table.to_csv(out / "benchmarks.csv", index=False, lineterminator="\n")
+    table = pd.concat(parts, ignore_index=True).reindex(columns=COLUMNS) if parts else pd.DataFrame(columns=COLUMNS)
+    scaling_figure(table, out / "scaling.png", out / "scaling.pdf")
+    with pd.option_context("display.width", 200, "display.max_rows", 500):
+        log.info("results (%s):\n%s", out / "benchmarks.csv",
+                 table[["dataset", "stage", "rule", "wall_s", "max_rss_mb", "peak_rss_mb", "reps_per_s", "status"]]
+                 .to_string())
+    return 0 if table["status"].fillna("ok").str.startswith("ok").all() else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -292,6 +292,22 @@ def _data_grid(text: str, first_line: int, width: int, rel: str, what: str) -> t
     return _grid(_drop_trailing_blanks(_csv_records(text, rel, first_line)), width, rel, what)
 
 
+def _data_lines(
+    rest: str, data_line: int, header: list[str], header_line: int, rel: str, *, expected: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """The data records after the header (see :func:`_data_grid`); an empty table is an error."""
+    lines, cells = _data_grid(rest, data_line, len(header), rel, "data line")
+    if not len(lines):
+        raise InputError(
+            problem="no data lines after the header",
+            file=rel,
+            row=header_line + 1,
+            expected=expected,
+            fix=_REDOWNLOAD,
+        )
+    return lines, cells
+
+
 def _require_filled(values: np.ndarray, lines: np.ndarray, rel: str, column: str) -> None:
     """Raise :class:`InputError` at the first empty (or blank) cell of an identifier column."""
     empty = np.flatnonzero(np.char.strip(values.astype(str)) == "")
@@ -500,17 +516,8 @@ def read_wb_api(path: Path, rel: str, source: str) -> pd.DataFrame:
     require_header(header, API_ID_COLUMNS, file=rel, row=header_line)
     year_labels, years = _year_columns(header, len(API_ID_COLUMNS), rel, header_line)
     n_years = len(year_labels)
-    width = len(header)
 
-    lines, cells = _data_grid(rest, data_line, width, rel, "data line")
-    if not len(lines):
-        raise InputError(
-            problem="no data lines after the header",
-            file=rel,
-            row=header_line + 1,
-            expected="one line per economy and indicator",
-            fix=_REDOWNLOAD,
-        )
+    lines, cells = _data_lines(rest, data_line, header, header_line, rel, expected="one line per economy and indicator")
 
     extra = cells[:, len(API_ID_COLUMNS) + n_years :]
     if extra.size:
@@ -570,15 +577,7 @@ def read_wb_metadata_country(path: Path, rel: str, source: str) -> pd.DataFrame:
     records, rest, data_line = _head_records(_read_text(Path(path), rel), 1, rel)
     header_line, header = records[0]
     require_header(header, METADATA_COUNTRY_COLUMNS, file=rel, row=header_line)
-    lines, cells = _data_grid(rest, data_line, len(header), rel, "data line")
-    if not len(lines):
-        raise InputError(
-            problem="no data lines after the header",
-            file=rel,
-            row=header_line + 1,
-            expected="one line per economy or aggregate",
-            fix=_REDOWNLOAD,
-        )
+    lines, cells = _data_lines(rest, data_line, header, header_line, rel, expected="one line per economy or aggregate")
     codes = np.char.strip(cells[:, 0].astype(str)).astype(object)
     _require_filled(codes, lines, rel, "Country Code")
     income = np.char.strip(cells[:, 2].astype(str))
@@ -716,15 +715,7 @@ def read_wb_datahub(path: Path, rel: str, source: str) -> pd.DataFrame:
             expected=f"the columns {package['fields']}",
             fix="data.csv and datapackage.json come from different downloads; download both again",
         )
-    lines, cells = _data_grid(rest, data_line, len(header), rel, "data line")
-    if not len(lines):
-        raise InputError(
-            problem="no data lines after the header",
-            file=rel,
-            row=header_line + 1,
-            expected="one line per economy and year",
-            fix=_REDOWNLOAD,
-        )
+    lines, cells = _data_lines(rest, data_line, header, header_line, rel, expected="one line per economy and year")
     codes = np.char.strip(cells[:, 1].astype(str)).astype(object)
     _require_filled(codes, lines, rel, "Country Code")
     year_text = np.char.strip(cells[:, 2].astype(str))

@@ -101,18 +101,34 @@ def screen_main(snakemake: Any) -> None:
              (kept["kind"] == "indicator").sum(), (kept["kind"] == "unit").sum())
 
 
-def accuracy_main(snakemake: Any) -> None:
-    setup_logging(snakemake)
+def _shared(snakemake: Any) -> tuple[tuple, dict[str, Any]]:
+    """The inputs and settings every imputation call takes: (positional args, keyword args)."""
     p = snakemake.params
     cfg = p.impute
     panel, catalogue, groups = _inputs(snakemake)
+    settings = {
+        "seed": p.seed,
+        "max_gap": cfg["max_gap"],
+        "max_extrap": cfg["max_extrapolation"],
+        "trend_points": cfg["trend_points"],
+        "max_fit_rows": cfg["max_fit_rows"],
+        "screening": _screening(snakemake),
+    }
+    return (panel, catalogue, groups, p.first, p.last), settings
+
+
+def _chains(methods: pd.DataFrame) -> dict[str, list[str]]:
+    """role -> list of steps, from a table of role, chain ('step+step')."""
+    return {r.role: r.chain.split("+") for r in methods.itertuples()}
+
+
+def accuracy_main(snakemake: Any) -> None:
+    setup_logging(snakemake)
+    masking = snakemake.params.impute["masking"]
+    args, settings = _shared(snakemake)
     acc = impute.masking_experiment(
-        panel, catalogue, groups, p.first, p.last,
-        share=cfg["masking"]["share"], end_segments=cfg["masking"]["end_segments"],
-        methods=list(cfg["masking"]["candidates"]), seed=p.seed,
-        max_gap=cfg["max_gap"], max_extrap=cfg["max_extrapolation"], trend_points=cfg["trend_points"],
-        max_fit_rows=cfg["max_fit_rows"],
-        screening=_screening(snakemake),
+        *args, share=masking["share"], end_segments=masking["end_segments"],
+        methods=list(masking["candidates"]), **settings,
     )
     best = impute.recommend_methods(acc)
     write_csv(acc, snakemake.output.accuracy)
@@ -131,25 +147,12 @@ def figure_main(snakemake: Any) -> None:
     save(accuracy_figure(acc, chosen), snakemake.output.figure_png, snakemake.output.figure_pdf)
 
 
-def _methods(snakemake: Any) -> dict[str, list[str]]:
-    table = read_csv(snakemake.input.methods, dtype=str)
-    return {r.role: r.chain.split("+") for r in table.itertuples()}
-
-
 def impute_main(snakemake: Any) -> None:
     setup_logging(snakemake)
-    p = snakemake.params
-    cfg = p.impute
-    panel, catalogue, groups = _inputs(snakemake)
     rec = read_csv(snakemake.input.recommended, dtype=str)
-    methods = resolve_methods(cfg["methods"], dict(zip(rec["role"], rec["chain"])))
-    imputed = impute.impute_panel(
-        panel, catalogue, groups, p.first, p.last,
-        methods={r.role: r.chain.split("+") for r in methods.itertuples()},
-        max_gap=cfg["max_gap"], max_extrap=cfg["max_extrapolation"], trend_points=cfg["trend_points"],
-        max_fit_rows=cfg["max_fit_rows"],
-        seed=p.seed, screening=_screening(snakemake), categorical=True,
-    )
+    methods = resolve_methods(snakemake.params.impute["methods"], dict(zip(rec["role"], rec["chain"])))
+    args, settings = _shared(snakemake)
+    imputed = impute.impute_panel(*args, methods=_chains(methods), categorical=True, **settings)
     write_parquet(imputed, snakemake.output.imputed, strings=TEXT_COLUMNS)
     write_csv(status_counts(imputed), snakemake.output.counts)
     write_csv(methods, snakemake.output.methods)
@@ -157,15 +160,10 @@ def impute_main(snakemake: Any) -> None:
 
 def draws_main(snakemake: Any) -> None:
     setup_logging(snakemake)
-    p = snakemake.params
-    cfg = p.impute
-    panel, catalogue, groups = _inputs(snakemake)
+    masking = snakemake.params.impute["masking"]
+    args, settings = _shared(snakemake)
     draws = impute.multiple_imputation(
-        panel, catalogue, groups, p.first, p.last,
-        methods=_methods(snakemake), m=p.m, seed=p.seed,
-        max_gap=cfg["max_gap"], max_extrap=cfg["max_extrapolation"], trend_points=cfg["trend_points"],
-        max_fit_rows=cfg["max_fit_rows"],
-        share=cfg["masking"]["share"], end_segments=cfg["masking"]["end_segments"],
-        screening=_screening(snakemake), categorical=True,
+        *args, methods=_chains(read_csv(snakemake.input.methods, dtype=str)), m=snakemake.params.m,
+        share=masking["share"], end_segments=masking["end_segments"], categorical=True, **settings,
     )
     write_parquet(draws, snakemake.output.draws, strings=TEXT_COLUMNS)

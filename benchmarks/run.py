@@ -60,13 +60,34 @@ import numpy as np
 import pandas as pd
 import psutil
 
+from scripts.core import tables
+from scripts.core.catalogue import load_catalogue
+from scripts.core.config import load_yaml, validate_config
+from scripts.core.contract import read_table
+from scripts.core.io import read_csv
+from scripts.core.plotting import plt, save
+from scripts.index.engine import compute_index
+from scripts.index.prepare import prepare_index
+
 ROOT = Path(__file__).resolve().parent.parent
 
 log = logging.getLogger("bench")
 
 #: Columns of benchmarks.csv, in order.
-COLUMNS = ["dataset", "scale", "units", "stage", "rule", "wall_s", "cpu_s", "max_rss_mb", "peak_rss_mb", "mean_load",
-           "reps_per_s", "status"]
+COLUMNS = [
+    "dataset",
+    "scale",
+    "units",
+    "stage",
+    "rule",
+    "wall_s",
+    "cpu_s",
+    "max_rss_mb",
+    "peak_rss_mb",
+    "mean_load",
+    "reps_per_s",
+    "status",
+]
 #: How often the memory of the process tree is sampled (seconds).
 MEMORY_INTERVAL = 0.25
 #: Relative half-width of the uniform weight perturbation of the Monte Carlo benchmark.
@@ -101,8 +122,21 @@ def synthetic_dataset(scale: float, regenerate: bool) -> Dataset:
     folder = ROOT / rel
     if regenerate or not (folder / "truth.json").exists():
         log.info("generating %s", rel)
-        subprocess.run([sys.executable, "-m", "scripts.synthetic", "--config", "config/synthetic.yaml",
-                        "--scale", f"{scale:g}", "--out", rel], cwd=ROOT, check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "scripts.synthetic",
+                "--config",
+                "config/synthetic.yaml",
+                "--scale",
+                f"{scale:g}",
+                "--out",
+                rel,
+            ],
+            cwd=ROOT,
+            check=True,
+        )
     return Dataset(f"synthetic_x{scale:g}", scale, folder / "config.yaml")
 
 
@@ -130,8 +164,14 @@ def _high_water_mb(pid: int) -> float:
 
 def run_snakemake(args: list[str], workdir: Path) -> Run:
     """Run ``snakemake <args>`` in ``workdir``, sampling the memory of its process tree and of each job."""
-    cmd = [str(Path(sys.executable).parent / "snakemake"), "-s", str(ROOT / "Snakefile"), "--directory", str(workdir),
-           *args]
+    cmd = [
+        str(Path(sys.executable).parent / "snakemake"),
+        "-s",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(workdir),
+        *args,
+    ]
     peak = 0
     jobs: dict[int, tuple[str, str] | None] = {}
     job_peaks: dict[tuple[str, str], float] = {}
@@ -168,24 +208,43 @@ def run_snakemake(args: list[str], workdir: Path) -> Run:
 
 
 def job_benchmarks(workdir: Path, job_peaks: dict[tuple[str, str], float]) -> pd.DataFrame:
-    """One row per job benchmark file under ``workdir``: stage, rule, wall_s, cpu_s, max_rss_mb, peak_rss_mb, mean_load."""
+    """One row per job benchmark file under ``workdir``.
+
+    Columns: stage, rule, wall_s, cpu_s, max_rss_mb, peak_rss_mb, mean_load.
+    """
     rows = []
     for path in sorted(workdir.glob("results/**/benchmarks/*/*.tsv")):
         b = pd.read_csv(path, sep="\t").iloc[-1]
-        rows.append({"stage": path.parent.name, "rule": path.stem, "wall_s": float(b["s"]),
-                     "cpu_s": float(b["cpu_time"]), "max_rss_mb": float(b["max_rss"]),
-                     "peak_rss_mb": job_peaks.get((path.parent.name, path.stem), np.nan),
-                     "mean_load": float(b["mean_load"]), "status": "ok"})
-    return pd.DataFrame(rows, columns=["stage", "rule", "wall_s", "cpu_s", "max_rss_mb", "peak_rss_mb", "mean_load",
-                                       "status"])
+        rows.append(
+            {
+                "stage": path.parent.name,
+                "rule": path.stem,
+                "wall_s": float(b["s"]),
+                "cpu_s": float(b["cpu_time"]),
+                "max_rss_mb": float(b["max_rss"]),
+                "peak_rss_mb": job_peaks.get((path.parent.name, path.stem), np.nan),
+                "mean_load": float(b["mean_load"]),
+                "status": "ok",
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["stage", "rule", "wall_s", "cpu_s", "max_rss_mb", "peak_rss_mb", "mean_load", "status"]
+    )
 
 
 def failed_jobs(output: str) -> pd.DataFrame:
     """One row per job Snakemake reports as failed (stage, rule from its log path; status 'failed')."""
-    keys = sorted({JOB_LOG.search(block.encode()).groups() for block in output.split("Error in rule ")[1:]
-                   if JOB_LOG.search(block.encode())})
-    return pd.DataFrame([{"stage": k[0].decode(), "rule": k[1].decode(), "status": "failed"} for k in keys],
-                        columns=["stage", "rule", "status"])
+    keys = sorted(
+        {
+            JOB_LOG.search(block.encode()).groups()
+            for block in output.split("Error in rule ")[1:]
+            if JOB_LOG.search(block.encode())
+        }
+    )
+    return pd.DataFrame(
+        [{"stage": k[0].decode(), "rule": k[1].decode(), "status": "failed"} for k in keys],
+        columns=["stage", "rule", "status"],
+    )
 
 
 def results_folder(workdir: Path) -> Path:
@@ -223,15 +282,30 @@ def benchmark_dataset(dataset: Dataset, out: Path, cores: int, reruns: int) -> t
     rerun_s = statistics.median(r.wall_s for r in again) if again else float("nan")
     log.info("%s: no-change re-run %.2f s (%s)", dataset.name, rerun_s, "nothing to do" if idle else "JOBS RAN")
     jobs = pd.concat([job_benchmarks(workdir, full.job_peaks), failed_jobs(full.output)], ignore_index=True)
-    totals = pd.DataFrame([
-        {"stage": "workflow", "rule": "total", "wall_s": full.wall_s, "peak_rss_mb": full.peak_rss_mb, "status": status},
-        {"stage": "workflow", "rule": "rerun", "wall_s": rerun_s,
-         "peak_rss_mb": max((r.peak_rss_mb for r in again), default=float("nan")),
-         "status": "ok: nothing to do" if idle else "jobs ran on a no-change re-run"},
-    ])
+    totals = pd.DataFrame(
+        [
+            {
+                "stage": "workflow",
+                "rule": "total",
+                "wall_s": full.wall_s,
+                "peak_rss_mb": full.peak_rss_mb,
+                "status": status,
+            },
+            {
+                "stage": "workflow",
+                "rule": "rerun",
+                "wall_s": rerun_s,
+                "peak_rss_mb": max((r.peak_rss_mb for r in again), default=float("nan")),
+                "status": "ok: nothing to do" if idle else "jobs ran on a no-change re-run",
+            },
+        ]
+    )
     rows = pd.concat([jobs, totals], ignore_index=True)
-    rows = rows.assign(dataset=dataset.name, scale=dataset.scale if dataset.scale is not None else np.nan,
-                       units=count_units(dataset, workdir))
+    rows = rows.assign(
+        dataset=dataset.name,
+        scale=dataset.scale if dataset.scale is not None else np.nan,
+        units=count_units(dataset, workdir),
+    )
     return rows, workdir
 
 
@@ -241,44 +315,38 @@ def mc_reps_per_second(results: Path, reps: int, seed: int = 1) -> float:
     ``results`` is the results folder of a default run (03_impute/imputed.parquet and
     03_impute/screening.csv are read).
     """
-    from scripts.composite import attach_themes, index_spec, run_index, select_indicators
-    from scripts.configuration import load_catalogue, load_yaml, validate_config
-    from scripts.files import read_csv
-    from scripts.framework import load_framework
-    from scripts.index import compute_index
-
     config = validate_config(load_yaml(ROOT / "config" / "config.yaml"), project_root=ROOT)
     cfg = config["index"]["indices"]["ict"]
-    cat = load_catalogue(*(ROOT / config["catalogue"][k] for k in ("indicators", "series", "entities")),
-                         [s["id"] for s in config["sources"]])
-    table = attach_themes(read_csv(ROOT / cfg["framework"], dtype=str), cat["indicators"])
-    table = table.assign(weight=pd.to_numeric(table["weight"]), direction=pd.to_numeric(table["direction"]))
-    framework = load_framework(table, source=cfg["framework"])
-    imputed = pd.read_parquet(results / "03_impute" / "imputed.parquet")
-    screening = read_csv(results / "03_impute" / "screening.csv",
-                         dtype={"item": str, "kind": str, "decision": str, "reason": str})
-    first, last = config["analysis"]["first_year"], config["analysis"]["last_year"]
-    wide, fw, _ = select_indicators(imputed[imputed["draw"] == 0], framework, screening, first, last)
-    spec = index_spec(cfg)
-    treated, _ = run_index(wide, fw, spec, treatment=cfg["treatment"])
-    data = treated.treated if treated is not None else wide
+    cat = load_catalogue(
+        *(ROOT / config["catalogue"][k] for k in ("indicators", "series", "entities")),
+        [s["id"] for s in config["sources"]],
+    )
+    imputed = read_table(results / "03_impute" / "imputed.parquet", tables.IMPUTED)
+    prepared = prepare_index(
+        cfg,
+        read_csv(ROOT / cfg["framework"], dtype=str),
+        cat["indicators"],
+        imputed[imputed["draw"] == 0],
+        read_table(results / "03_impute" / "screening.csv", tables.SCREENING),
+        config["analysis"]["first_year"],
+        config["analysis"]["last_year"],
+        framework_file=cfg["framework"],
+    )
+    treated, _ = prepared.run(with_contributions=False)
+    data = treated.treated if treated is not None else prepared.wide
+    fw, spec = prepared.framework, prepared.spec
     nominal = fw.raw_weights().drop(fw.root)
     rng = np.random.default_rng(seed)
     start = time.perf_counter()
     for _ in range(reps):
         factors = rng.uniform(1 - WEIGHT_SPREAD, 1 + WEIGHT_SPREAD, len(nominal))
         perturbed = fw.with_weights(dict(zip(nominal.index, nominal.to_numpy() * factors)))
-        compute_index(data, perturbed, spec, with_contributions=False).node_scores
+        _ = compute_index(data, perturbed, spec, with_contributions=False).node_scores
     return reps / (time.perf_counter() - start)
 
 
 def scaling_figure(table: pd.DataFrame, png: Path, pdf: Path) -> None:
     """Log-log plot of wall time per job against economies, with a slope-1 reference line."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     # Jobs that ran, and the whole run where it succeeded (a failed run's total is not its cost).
     ok = table["status"].fillna("").str.startswith("ok")
     jobs = table[ok & ((table["stage"] != "workflow") | (table["rule"] == "total"))].dropna(subset=["units", "wall_s"])
@@ -289,8 +357,14 @@ def scaling_figure(table: pd.DataFrame, png: Path, pdf: Path) -> None:
         colour = "black" if rule == "total" else colours[(2 * k) % len(colours)]
         synth = part[part["scale"].notna()].sort_values("units")
         label = "whole workflow" if rule == "total" else f"{stage}/{rule}"
-        ax.plot(synth["units"], synth["wall_s"], marker="o", color=colour, label=label,
-                linewidth=2.5 if rule == "total" else 1.2)
+        ax.plot(
+            synth["units"],
+            synth["wall_s"],
+            marker="o",
+            color=colour,
+            label=label,
+            linewidth=2.5 if rule == "total" else 1.2,
+        )
         real = part[part["scale"].isna()]
         ax.scatter(real["units"], real["wall_s"], marker="x", s=60, color=colour)
     if len(jobs):
@@ -301,27 +375,34 @@ def scaling_figure(table: pd.DataFrame, png: Path, pdf: Path) -> None:
     ax.set_yscale("log")
     ax.set_xlabel("economies in the dataset (log scale)")
     ax.set_ylabel("wall time (seconds, log scale)")
-    ax.set_title("ictmdg: wall time per workflow job vs data size\n"
-                 "(lines: synthetic data at 1x/10x/100x; crosses: bundled data)")
+    ax.set_title(
+        "ictmdg: wall time per workflow job vs data size\n(lines: synthetic data at 1x/10x/100x; crosses: bundled data)"
+    )
     ax.grid(True, which="both", linewidth=0.3)
     ax.legend(fontsize=7, loc="upper left", ncol=2)
     fig.tight_layout()
-    fig.savefig(png, dpi=200)
-    fig.savefig(pdf)
-    plt.close(fig)
+    save(fig, png, pdf)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: run the benchmarks and write benchmarks.csv and the scaling plot."""
     parser = argparse.ArgumentParser(prog="benchmarks/run.py", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scales", type=float, nargs="*", default=[1, 10, 100],
-                        help="synthetic data sizes, as multiples of the default size (default: %(default)s)")
+    parser.add_argument(
+        "--scales",
+        type=float,
+        nargs="*",
+        default=[1, 10, 100],
+        help="synthetic data sizes, as multiples of the default size (default: %(default)s)",
+    )
     parser.add_argument("--skip-default", action="store_true", help="do not benchmark the bundled data")
     parser.add_argument("--cores", type=int, default=2, help="snakemake --cores (default: %(default)s)")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results",
-                        help="output folder (default: benchmarks/results)")
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "benchmarks" / "results", help="output folder (default: benchmarks/results)"
+    )
     parser.add_argument("--reruns", type=int, default=3, help="no-change re-runs timed (default: %(default)s)")
-    parser.add_argument("--mc-reps", type=int, default=200, help="Monte Carlo replications timed (default: %(default)s)")
+    parser.add_argument(
+        "--mc-reps", type=int, default=200, help="Monte Carlo replications timed (default: %(default)s)"
+    )
     parser.add_argument("--regenerate", action="store_true", help="regenerate the synthetic datasets")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
@@ -339,18 +420,35 @@ def main(argv: list[str] | None = None) -> int:
             if (results / "03_impute" / "imputed.parquet").exists():
                 rate = mc_reps_per_second(results, args.mc_reps)
                 log.info("Monte Carlo: %.1f replications/s (ict index, scores only)", rate)
-                parts.append(pd.DataFrame([{"dataset": dataset.name, "scale": np.nan, "units": rows["units"].iloc[0],
-                                            "stage": "workflow", "rule": "mc_scores", "wall_s": 1.0 / rate,
-                                            "reps_per_s": rate, "status": f"ok ({args.mc_reps} replications)"}]))
+                parts.append(
+                    pd.DataFrame(
+                        [
+                            {
+                                "dataset": dataset.name,
+                                "scale": np.nan,
+                                "units": rows["units"].iloc[0],
+                                "stage": "workflow",
+                                "rule": "mc_scores",
+                                "wall_s": 1.0 / rate,
+                                "reps_per_s": rate,
+                                "status": f"ok ({args.mc_reps} replications)",
+                            }
+                        ]
+                    )
+                )
         table = pd.concat(parts, ignore_index=True).reindex(columns=COLUMNS)
         # Written after every dataset, so a long run that is stopped keeps what it measured.
         table.to_csv(out / "benchmarks.csv", index=False, lineterminator="\n")
     table = pd.concat(parts, ignore_index=True).reindex(columns=COLUMNS) if parts else pd.DataFrame(columns=COLUMNS)
     scaling_figure(table, out / "scaling.png", out / "scaling.pdf")
     with pd.option_context("display.width", 200, "display.max_rows", 500):
-        log.info("results (%s):\n%s", out / "benchmarks.csv",
-                 table[["dataset", "stage", "rule", "wall_s", "max_rss_mb", "peak_rss_mb", "reps_per_s", "status"]]
-                 .to_string())
+        log.info(
+            "results (%s):\n%s",
+            out / "benchmarks.csv",
+            table[
+                ["dataset", "stage", "rule", "wall_s", "max_rss_mb", "peak_rss_mb", "reps_per_s", "status"]
+            ].to_string(),
+        )
     return 0 if table["status"].fillna("ok").str.startswith("ok").all() else 1
 
 

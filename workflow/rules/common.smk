@@ -3,8 +3,9 @@ import glob
 import tomllib
 from pathlib import Path
 
-from scripts.configuration import check_catalogue, validate_config
-from scripts.errors import InputError
+from scripts.core.catalogue import check_catalogue
+from scripts.core.config import validate_config
+from scripts.core.errors import InputError
 
 PROJECT = Path(workflow.basedir)
 
@@ -44,18 +45,13 @@ def _expand(patterns, key):
 
 
 # Sources with their glob patterns resolved to sorted file lists.
-SOURCES = [
-    {**src, "files": _expand(src["files"], f"sources[{src['id']}]")} for src in config["sources"]
-]
+SOURCES = [{**src, "files": _expand(src["files"], f"sources[{src['id']}]")} for src in config["sources"]]
 SOURCE_IDS = [s["id"] for s in SOURCES]
+# The catalogue files, as inputs of the rules that read them (indicators=, series=, entities=).
+CATALOGUE = {k: project_path(config["catalogue"][k]) for k in ("indicators", "series", "entities")}
 # Parse-time check of the catalogue with the csv module: a run with nothing to do then
 # never imports pandas (the stages load the catalogue as frames themselves).
-check_catalogue(
-    project_path(config["catalogue"]["indicators"]),
-    project_path(config["catalogue"]["series"]),
-    project_path(config["catalogue"]["entities"]),
-    SOURCE_IDS,
-)
+check_catalogue(CATALOGUE["indicators"], CATALOGUE["series"], CATALOGUE["entities"], SOURCE_IDS)
 
 
 def raw_files():
@@ -64,10 +60,7 @@ def raw_files():
     rels = [f for s in SOURCES for f in s["files"]]
     rels += [cls[k]["file"] for k in ("current", "income_history", "concordance")] + list(cls["metadata"])
     rels += [
-        str(Path(f).parent / "datapackage.json")
-        for s in SOURCES
-        if s["reader"] == "wb_datahub"
-        for f in s["files"]
+        str(Path(f).parent / "datapackage.json") for s in SOURCES if s["reader"] == "wb_datahub" for f in s["files"]
     ]
     return rels
 
@@ -76,15 +69,40 @@ def raw_inputs():
     return [str(RAW / r) for r in raw_files()]
 
 
-def log_path(stage, name):
-    return f"{RESULTS}/logs/{stage}/{name}.log"
+def leaves(**paths):
+    """Config values for ``params:``, one per leaf: ``leaves(first="analysis.first_year")``.
+
+    A rule declares exactly the leaves it reads, so a changed setting re-runs exactly the
+    rules that read it (a whole block as one param would re-run every rule that reads any
+    part of it). Returns {param name: value}; a dotted path that is not in the validated
+    config is a bug in the rule file and raises KeyError.
+    """
+    out = {}
+    for name, dotted in paths.items():
+        value = config
+        for part in dotted.split("."):
+            value = value[part]
+        out[name] = value
+    return out
 
 
-def bench_path(stage, name):
-    return f"{RESULTS}/benchmarks/{stage}/{name}.tsv"
+# Every rule logs to logs/<stage>/<rule>.log and benchmarks to benchmarks/<stage>/<rule>.tsv,
+# and its entry point is workflow/scripts/<rule>.py: rule = entry point = log name.
+def log_path(stage, rule):
+    return f"{RESULTS}/logs/{stage}/{rule}.log"
+
+
+def bench_path(stage, rule):
+    return f"{RESULTS}/benchmarks/{stage}/{rule}.tsv"
+
+
+def entry_point(rule):
+    return f"../scripts/{rule}.py"
 
 
 def all_outputs():
-    stage3 = rules.impute.output + rules.impute_draws.output + rules.impute_accuracy.output + rules.accuracy_figure.output
+    stage3 = (
+        rules.impute.output + rules.impute_draws.output + rules.impute_accuracy.output + rules.accuracy_figure.output
+    )
     indices = expand(rules.index.output.scores, index=list(config["index"]["indices"]))
     return rules.harmonize.output + rules.database.output + stage3 + indices

@@ -1,152 +1,177 @@
 # Stage 3: screening, measured imputation and multiple imputation over the analysis window.
 
+# The config leaves every imputation call reads (scripts.impute.settings.ImputeSettings),
+# and those of the masking experiment that the draws reuse.
+IMPUTE_SETTINGS = dict(
+    first="analysis.first_year",
+    last="analysis.last_year",
+    seed="seed",
+    max_gap="impute.max_gap",
+    max_extrapolation="impute.max_extrapolation",
+    trend_points="impute.trend_points",
+    max_fit_rows="impute.max_fit_rows",
+)
+MASKING = dict(masking_share="impute.masking.share", masking_end_segments="impute.masking.end_segments")
+
 
 rule screen:
-    message:
-        "Screening indicators and economies for data availability"
     input:
         panel=rules.harmonize.output.panel,
         classification=rules.harmonize.output.classification,
         economies=rules.harmonize.output.economies,
-        indicators=project_path(config["catalogue"]["indicators"]),
+        indicators=CATALOGUE["indicators"],
     output:
-        screening=report(f"{RESULTS}/03_impute/screening.csv", caption="../report/screening.rst", category="Imputation"),
-    params:
-        first=config["analysis"]["first_year"],
-        last=config["analysis"]["last_year"],
-        screening=config["impute"]["screening"],
-        economies=config["analysis"]["economies"],
+        screening=report(
+            f"{RESULTS}/03_impute/screening.csv",
+            caption="../report/screening.rst",
+            category="Imputation",
+        ),
     log:
         log_path("03_impute", "screen"),
     benchmark:
         bench_path("03_impute", "screen")
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        ENV
+    params:
+        **leaves(
+            first="analysis.first_year",
+            last="analysis.last_year",
+            economies="analysis.economies",
+            min_indicator_share="impute.screening.min_indicator_share",
+            min_unit_share="impute.screening.min_unit_share",
+        ),
+    message:
+        "Screening indicators and economies for data availability"
     script:
-        "../scripts/screen.py"
+        entry_point("screen")
 
 
 rule impute_accuracy:
-    message:
-        "Masking experiment: accuracy of each imputation chain against naive baselines"
     input:
         panel=rules.harmonize.output.panel,
         classification=rules.harmonize.output.classification,
         screening=rules.screen.output.screening,
-        indicators=project_path(config["catalogue"]["indicators"]),
+        indicators=CATALOGUE["indicators"],
     output:
         accuracy=f"{RESULTS}/03_impute/accuracy.csv",
         recommended=f"{RESULTS}/03_impute/recommended_methods.csv",
-    params:
-        first=config["analysis"]["first_year"],
-        last=config["analysis"]["last_year"],
-        impute=config["impute"],
-        seed=config["seed"],
     log:
-        log_path("03_impute", "accuracy"),
+        log_path("03_impute", "impute_accuracy"),
     benchmark:
-        bench_path("03_impute", "accuracy")
+        bench_path("03_impute", "impute_accuracy")
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=3000,
         runtime=20,
-    conda:
-        ENV
+    params:
+        **leaves(
+            **IMPUTE_SETTINGS,
+            **MASKING,
+            masking_candidates="impute.masking.candidates",
+        ),
+    message:
+        "Masking experiment: accuracy of each imputation chain against naive baselines"
     script:
-        "../scripts/impute_accuracy.py"
+        entry_point("impute_accuracy")
 
 
 # A rule of its own: drawn beside the point imputation, not on the way to it.
 rule accuracy_figure:
-    message:
-        "Figure of the masking experiment"
     input:
         accuracy=rules.impute_accuracy.output.accuracy,
         recommended=rules.impute_accuracy.output.recommended,
     output:
-        figure_png=report(f"{RESULTS}/03_impute/accuracy.png", caption="../report/accuracy.rst", category="Imputation"),
+        figure_png=report(
+            f"{RESULTS}/03_impute/accuracy.png",
+            caption="../report/accuracy.rst",
+            category="Imputation",
+        ),
         figure_pdf=f"{RESULTS}/03_impute/accuracy.pdf",
-    params:
-        methods=config["impute"]["methods"],
     log:
         log_path("03_impute", "accuracy_figure"),
     benchmark:
         bench_path("03_impute", "accuracy_figure")
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
-    conda:
-        ENV
+    params:
+        **leaves(methods="impute.methods"),
+    message:
+        "Figure of the masking experiment"
     script:
-        "../scripts/accuracy_figure.py"
+        entry_point("accuracy_figure")
 
 
 rule impute:
-    message:
-        "Point imputation with a status and method for every cell"
     input:
         panel=rules.harmonize.output.panel,
         classification=rules.harmonize.output.classification,
         screening=rules.screen.output.screening,
         recommended=rules.impute_accuracy.output.recommended,
-        indicators=project_path(config["catalogue"]["indicators"]),
+        indicators=CATALOGUE["indicators"],
     output:
         imputed=f"{RESULTS}/03_impute/imputed.parquet",
         counts=f"{RESULTS}/03_impute/status_counts.csv",
         methods=f"{RESULTS}/03_impute/methods_used.csv",
-    params:
-        first=config["analysis"]["first_year"],
-        last=config["analysis"]["last_year"],
-        impute=config["impute"],
-        seed=config["seed"],
     log:
         log_path("03_impute", "impute"),
     benchmark:
         bench_path("03_impute", "impute")
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=3000,
         runtime=20,
-    conda:
-        ENV
+    params:
+        **leaves(
+            **IMPUTE_SETTINGS,
+            methods="impute.methods",
+        ),
+    message:
+        "Point imputation with a status and method for every cell"
     script:
-        "../scripts/impute.py"
+        entry_point("impute")
 
 
 rule impute_draws:
-    message:
-        "Multiple imputation: {params.m} completed panels by residual bootstrap"
     input:
         panel=rules.harmonize.output.panel,
         classification=rules.harmonize.output.classification,
         screening=rules.screen.output.screening,
         methods=rules.impute.output.methods,
-        indicators=project_path(config["catalogue"]["indicators"]),
+        indicators=CATALOGUE["indicators"],
     output:
         draws=f"{RESULTS}/03_impute/draws.parquet",
-    params:
-        first=config["analysis"]["first_year"],
-        last=config["analysis"]["last_year"],
-        impute=config["impute"],
-        m=config["impute"]["draws"],
-        seed=config["seed"],
     log:
-        log_path("03_impute", "draws"),
+        log_path("03_impute", "impute_draws"),
     benchmark:
-        bench_path("03_impute", "draws")
+        bench_path("03_impute", "impute_draws")
     # The longest job after the point imputation: started first, it runs beside the index
     # jobs rather than after them.
     priority: 10
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=4000,
         runtime=30,
-    conda:
-        ENV
+    params:
+        **leaves(
+            **IMPUTE_SETTINGS,
+            **MASKING,
+            draws="impute.draws",
+        ),
+    message:
+        "Multiple imputation: {params.draws} completed panels by residual bootstrap"
     script:
-        "../scripts/impute_draws.py"
+        entry_point("impute_draws")

@@ -2,15 +2,11 @@
 
 
 rule index:
-    message:
-        "Building composite index {wildcards.index}"
     input:
+        **CATALOGUE,
         imputed=rules.impute.output.imputed,
         screening=rules.screen.output.screening,
         framework=lambda w: project_path(config["index"]["indices"][w.index]["framework"]),
-        indicators=project_path(config["catalogue"]["indicators"]),
-        series=project_path(config["catalogue"]["series"]),
-        entities=project_path(config["catalogue"]["entities"]),
         economies=rules.harmonize.output.economies,
         concordance=rules.ingest.output.concordance,
         entity_map=rules.harmonize.output.entity_map,
@@ -40,27 +36,31 @@ rule index:
         unmatched=f"{RESULTS}/04_index/{{index}}/external_unmatched.csv",
         variants=f"{RESULTS}/04_index/{{index}}/variants.csv",
         variant_indicators=f"{RESULTS}/04_index/{{index}}/variant_indicators.csv",
-    params:
-        name=lambda w: w.index,
-        index=lambda w: config["index"]["indices"][w.index],
-        framework_rel=lambda w: config["index"]["indices"][w.index]["framework"],
-        first=config["analysis"]["first_year"],
-        last=config["analysis"]["last_year"],
-        audit=config["index"]["audit"],
-        disjoint_themes=config["index"]["outcome_disjoint_themes"],
-        external=config["external_validation"],
-        source_ids=SOURCE_IDS,
+    log:
+        log_path("04_index", "index_{index}"),
+    benchmark:
+        bench_path("04_index", "index_{index}")
     wildcard_constraints:
         index="[a-z][a-z0-9_]*",
-    log:
-        log_path("04_index", "{index}"),
-    benchmark:
-        bench_path("04_index", "{index}")
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=3000,
         runtime=20,
-    conda:
-        ENV
+    params:
+        **leaves(
+            first="analysis.first_year",
+            last="analysis.last_year",
+            audit="index.audit",
+            disjoint_themes="index.outcome_disjoint_themes",
+            external="external_validation",
+        ),
+        name=lambda w: w.index,
+        index=lambda w: config["index"]["indices"][w.index],
+        framework_rel=lambda w: config["index"]["indices"][w.index]["framework"],
+        source_ids=SOURCE_IDS,
+    message:
+        "Building composite index {wildcards.index}"
     script:
-        "../scripts/index.py"
+        entry_point("index")

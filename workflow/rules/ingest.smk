@@ -2,8 +2,6 @@
 
 
 rule ingest:
-    message:
-        "Verifying and reading {params.n_files} raw files"
     input:
         files=raw_inputs(),
         manifest=project_path(config["paths"]["manifest"]),
@@ -13,23 +11,25 @@ rule ingest:
         concordance=f"{RESULTS}/01_ingest/concordance.csv",
         groups=f"{RESULTS}/01_ingest/groups.csv",
         files=f"{RESULTS}/01_ingest/files.csv",
-    params:
-        # The raw folder is inferred from the inputs, so a remote or staged copy still works.
-        raw_root=lambda w, input: input.files[0][: -len(raw_files()[0])],
-        raw_files=raw_files(),
-        manifest_rel=config["paths"]["manifest"],
-        sources=SOURCES,
-        classifications=config["classifications"],
-        n_files=len(raw_inputs()),
     log:
         log_path("01_ingest", "ingest"),
     benchmark:
         bench_path("01_ingest", "ingest")
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=3000,
         runtime=15,
-    conda:
-        ENV
+    params:
+        **leaves(manifest_rel="paths.manifest"),
+        **leaves(classifications="classifications"),
+        # The raw folder is inferred from the inputs, so a remote or staged copy still works.
+        raw_root=lambda w, input: input.files[0][: -len(raw_files()[0])],
+        raw_files=raw_files(),
+        sources=SOURCES,
+        n_files=len(raw_inputs()),
+    message:
+        "Verifying and reading {params.n_files} raw files"
     script:
-        "../scripts/ingest.py"
+        entry_point("ingest")

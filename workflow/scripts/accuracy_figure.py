@@ -1,4 +1,4 @@
-# Snakemake entry point: the work is done by scripts.impute_stage.figure_main (importable and tested).
-from scripts.impute_stage import figure_main
+# The `accuracy_figure` rule: scripts.impute.stage.accuracy_figure does the work (importable and tested).
+from scripts.impute.stage import accuracy_figure
 
-figure_main(snakemake)  # noqa: F821
+accuracy_figure(snakemake)  # noqa: F821

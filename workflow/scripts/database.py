@@ -1,4 +1,4 @@
-# Snakemake entry point: the work is done by scripts.database.main (importable and tested).
-from scripts.database import main
+# The `database` rule: scripts.harmonize.stage.database does the work (importable and tested).
+from scripts.harmonize.stage import database
 
-main(snakemake)  # noqa: F821
+database(snakemake)  # noqa: F821

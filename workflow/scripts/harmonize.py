@@ -1,4 +1,4 @@
-# Snakemake entry point: the work is done by scripts.harmonize.main (importable and tested).
-from scripts.harmonize import main
+# The `harmonize` rule: scripts.harmonize.stage.harmonize does the work (importable and tested).
+from scripts.harmonize.stage import harmonize
 
-main(snakemake)  # noqa: F821
+harmonize(snakemake)  # noqa: F821

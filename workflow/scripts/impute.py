@@ -1,4 +1,4 @@
-# Snakemake entry point: the work is done by scripts.impute_stage.impute_main (importable and tested).
-from scripts.impute_stage import impute_main
+# The `impute` rule: scripts.impute.stage.impute does the work (importable and tested).
+from scripts.impute.stage import impute
 
-impute_main(snakemake)  # noqa: F821
+impute(snakemake)  # noqa: F821

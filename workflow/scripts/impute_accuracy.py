@@ -1,4 +1,4 @@
-# Snakemake entry point: the work is done by scripts.impute_stage.accuracy_main (importable and tested).
-from scripts.impute_stage import accuracy_main
+# The `impute_accuracy` rule: scripts.impute.stage.impute_accuracy does the work (importable and tested).
+from scripts.impute.stage import impute_accuracy
 
-accuracy_main(snakemake)  # noqa: F821
+impute_accuracy(snakemake)  # noqa: F821

@@ -1,4 +1,4 @@
-# Snakemake entry point: the work is done by scripts.impute_stage.draws_main (importable and tested).
-from scripts.impute_stage import draws_main
+# The `impute_draws` rule: scripts.impute.stage.impute_draws does the work (importable and tested).
+from scripts.impute.stage import impute_draws
 
-draws_main(snakemake)  # noqa: F821
+impute_draws(snakemake)  # noqa: F821

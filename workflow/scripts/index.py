@@ -1,4 +1,4 @@
-# Snakemake entry point: the work is done by scripts.composite.main (importable and tested).
-from scripts.composite import main
+# The `index` rule: scripts.index.stage.index does the work (importable and tested).
+from scripts.index.stage import index
 
-main(snakemake)  # noqa: F821
+index(snakemake)  # noqa: F821

@@ -1,4 +1,4 @@
-# Snakemake entry point: the work is done by scripts.ingest.main (importable and tested).
-from scripts.ingest import main
+# The `ingest` rule: scripts.ingest.stage.ingest does the work (importable and tested).
+from scripts.ingest.stage import ingest
 
-main(snakemake)  # noqa: F821
+ingest(snakemake)  # noqa: F821

@@ -1,4 +1,4 @@
-# Snakemake entry point: the work is done by scripts.impute_stage.screen_main (importable and tested).
-from scripts.impute_stage import screen_main
+# The `screen` rule: scripts.impute.stage.screen does the work (importable and tested).
+from scripts.impute.stage import screen
 
-screen_main(snakemake)  # noqa: F821
+screen(snakemake)  # noqa: F821

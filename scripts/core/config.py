@@ -1,0 +1,161 @@
+"""Load and validate the configuration before anything runs.
+
+The Snakefile calls :func:`validate_config` at parse time, so a misspelt key, an unknown
+method or a path that leaves the project stops the run before any job starts, with a
+message that names the key and suggests the closest valid one.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from scripts.core.errors import ConfigError, did_you_mean
+
+#: Where the JSON Schemas of the config files live.
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "workflow" / "schemas"
+
+
+def load_yaml(path: str | Path) -> Any:
+    """Parse a YAML file with the safe loader (no Python objects are ever constructed)."""
+    with open(path, encoding="utf-8") as fh:
+        try:
+            return yaml.safe_load(fh)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            raise ConfigError(
+                problem=f"not valid YAML: {getattr(exc, 'problem', exc)}",
+                file=str(path),
+                row=None if mark is None else mark.line + 1,
+                fix="fix the YAML syntax (indentation, quoting) at that line",
+            ) from None
+
+
+def _with_defaults(validator_class: type) -> type:
+    """Extend a jsonschema validator so that validating fills in schema defaults."""
+    validate_properties = validator_class.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, schema):  # type: ignore[no-untyped-def]
+        if isinstance(instance, dict):
+            for name, sub in properties.items():
+                if "default" in sub and name not in instance:
+                    instance[name] = copy.deepcopy(sub["default"])
+        yield from validate_properties(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
+
+
+def _describe(error: jsonschema.ValidationError, schema: dict) -> str:
+    if error.context:  # oneOf/anyOf: report the alternative that came closest
+        deepest = max(error.context, key=lambda e: (len(e.absolute_path), e.validator == "enum"))
+        return _describe(deepest, schema)
+    where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+    if error.validator == "additionalProperties":
+        allowed = list(error.schema.get("properties", {}))
+        extra = sorted(set(error.instance) - set(allowed))
+        hints = []
+        for key in extra:
+            hints.append(f"'{key}'" + did_you_mean(key, allowed))
+        return f"unknown key {', '.join(hints)} under {where}; allowed keys: {', '.join(allowed)}"
+    if error.validator == "enum":
+        hint = did_you_mean(str(error.instance), error.validator_value)
+        return f"{where} = {error.instance!r} is not one of {list(error.validator_value)}{hint}"
+    return f"{where}: {error.message}"
+
+
+def check_schema(instance: dict, schema_name: str, *, config_file: str, documented_in: str) -> dict:
+    """Validate ``instance`` against ``workflow/schemas/<schema_name>`` and fill in its defaults.
+
+    Returns the same dict, with defaults filled in. Raises :class:`ConfigError` listing
+    every problem found (not just the first), each with its key path and, for a misspelt
+    key or value, the closest valid one.
+    """
+    schema = load_yaml(SCHEMA_DIR / schema_name)
+    validator = _with_defaults(jsonschema.Draft202012Validator)(schema)
+    errors = sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        raise ConfigError(
+            problem="the configuration is invalid:\n  - " + "\n  - ".join(_describe(e, schema) for e in errors),
+            file=config_file,
+            expected=f"keys, types and values as documented in {documented_in}",
+            fix=f"correct the listed keys (see workflow/schemas/{schema_name} for every allowed value)",
+        )
+    return instance
+
+
+def validate_config(config: dict, *, project_root: str | Path, config_file: str = "config/config.yaml") -> dict:
+    """Validate ``config`` against the schema, fill defaults, and check paths and years.
+
+    Returns the same dict, with defaults filled in. Raises :class:`ConfigError` listing
+    every problem found (not just the first), each with the key path.
+    """
+    check_schema(config, "config.schema.yaml", config_file=config_file, documented_in="config/README.md")
+    root = Path(project_root).resolve()
+    for key, rel, base in _input_paths(config):
+        resolve_inside(root, rel, key=key, config_file=config_file, base=base)
+        if any(ch in rel for ch in "*?["):  # a glob pattern: every file it matches must stay inside too
+            for hit in sorted((root / base).glob(rel)):
+                resolve_inside(
+                    root, hit.relative_to(root / base).as_posix(), key=key, config_file=config_file, base=base
+                )
+    a = config["analysis"]
+    if a["first_year"] > a["last_year"]:
+        raise ConfigError(
+            problem=f"analysis.first_year ({a['first_year']}) is after analysis.last_year ({a['last_year']})",
+            file=config_file,
+            fix="swap the two years",
+        )
+    db = config["database"]
+    if db["first_year"] is not None and db["last_year"] is not None and db["first_year"] > db["last_year"]:
+        raise ConfigError(problem="database.first_year is after database.last_year", file=config_file)
+    ids = [s["id"] for s in config["sources"]]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise ConfigError(problem=f"source ids {dup} appear more than once under sources", file=config_file)
+    return config
+
+
+def _input_paths(config: dict) -> list[tuple[str, str, str]]:
+    """(key, path as written, folder it is relative to: "" for the project root) of every input."""
+    raw, external = config["paths"]["raw"], config["paths"]["external"]
+    out = [(f"paths.{k}", v, "") for k, v in config["paths"].items() if k != "results"]
+    out += [(f"catalogue.{k}", v, "") for k, v in config["catalogue"].items()]
+    for i, src in enumerate(config["sources"]):
+        out += [(f"sources[{i}].files", f, raw) for f in src["files"]]
+    for k, v in config["classifications"].items():
+        if k == "metadata":
+            out += [("classifications.metadata", f, raw) for f in v]
+        else:
+            out.append((f"classifications.{k}.file", v["file"], raw))
+    for name, spec in config.get("index", {}).get("indices", {}).items():
+        out.append((f"index.indices.{name}.framework", spec["framework"], ""))
+    for ref in config.get("external_validation", []):
+        out.append((f"external_validation[{ref['id']}].file", ref["file"], external))
+    return out
+
+
+def resolve_inside(root: Path, rel: str, *, key: str, config_file: str = "config/config.yaml", base: str = "") -> Path:
+    """Return ``root / base / rel`` resolved, refusing absolute paths and paths that leave ``root``.
+
+    ``base`` is the project folder ``rel`` is relative to (e.g. paths.raw for raw files).
+    """
+    p = Path(rel)
+    if p.is_absolute() or ".." in p.parts:
+        raise ConfigError(
+            problem=f"{key} = {rel!r} points outside the project",
+            file=config_file,
+            expected="a path relative to the project root, without '..'",
+            fix="vendor the file into data/ (with its provenance in the MANIFEST) and refer to it relatively",
+        )
+    full = (root / base / p).resolve()
+    if root not in full.parents and full != root:
+        raise ConfigError(
+            problem=f"{key} = {rel!r} resolves to {full}, outside the project (a symbolic link?)",
+            file=config_file,
+            fix="copy the file into the project instead of linking to it",
+        )
+    return full

@@ -1,0 +1,54 @@
+"""Every table that passes between stages (or is published), declared once: columns, dtypes, key.
+
+Stages write and read these through :func:`scripts.core.contract.write_table` and
+:func:`~scripts.core.contract.read_table`. Entities are ISO 3166-1 alpha-3 codes (plus
+documented codes such as XKX for Kosovo), years are integers, indicator ids are the
+catalogue's, and floats are never rounded between stages.
+"""
+
+from __future__ import annotations
+
+from scripts.core.tables.catalogue import (
+    INDICATORS,
+)
+from scripts.core.tables.harmonize import (
+    CLASSIFICATION_BY_YEAR,
+    COVERAGE,
+    DISCREPANCIES,
+    ECONOMIES,
+    ENTITY_MAP,
+    PANEL,
+    RECONCILIATION,
+    TRAIL,
+    VALIDATION,
+)
+from scripts.core.tables.impute import (
+    ACCURACY,
+    IMPUTED,
+    METHODS_USED,
+    RECOMMENDED,
+    SCREENING,
+    STATUS_COUNTS,
+)
+from scripts.core.tables.index import (
+    COHERENCE,
+    COHERENCE_SUMMARY,
+    CONTRIBUTIONS,
+    EXTERNAL_UNMATCHED,
+    EXTERNAL_VALIDATION,
+    INDEX_INDICATORS,
+    SCORES,
+    STRENGTHS,
+    TREATED_POINTS,
+    TREATMENT,
+    VARIANT_INDICATORS,
+    VARIANTS,
+    WEIGHTS,
+)
+from scripts.core.tables.ingest import (
+    CLASSIFICATION,
+    CONCORDANCE,
+    FILES,
+    GROUPS,
+    OBSERVATIONS,
+)

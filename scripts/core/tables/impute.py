@@ -1,0 +1,88 @@
+"""Tables of stage 3 (results/03_impute): screening, accuracy, the imputed panel and its draws."""
+
+from __future__ import annotations
+
+from scripts.core.contract import Table
+
+#: Availability screening: one row per indicator, then one per economy.
+SCREENING = Table(
+    "screening decision",
+    {
+        "kind": "string",  # "indicator" | "unit"
+        "item": "string",  # indicator code or ISO3 code
+        "role": "string",  # catalogue role of an indicator; "" for units and uncatalogued indicators
+        "n_observed": "int64",  # observed cells counted
+        "n_possible": "int64",  # cells that could have been observed
+        "share": "float64",  # n_observed / n_possible (NaN when n_possible is 0)
+        "threshold": "float64",  # share required; NaN when the item was not held to one
+        "decision": "string",  # "keep" | "exclude"
+        "reason": "string",  # one sentence a reader can check
+        "flag": "string",  # "; "-joined: "no data", "single value", "constant", "constant series"
+        "n_constant": "int64",  # series (>= 3 observations) whose observed values never change
+    },
+    ("kind", "item"),
+)
+
+#: The masking experiment: error of each chain and baseline on hidden observed cells.
+ACCURACY = Table(
+    "accuracy row",
+    {
+        "method": "string",  # chain ("interpolate+carry+group_median") or baseline name
+        "baseline": "bool",  # True for the naive baselines
+        "role": "string",  # indicator's role, or "all"
+        "indicator": "string",  # indicator code, or "all" (pooled over the role / everything)
+        "cells": "string",  # "random" | "end" (hidden end segments) | "all"
+        "n_masked": "int64",  # hidden cells
+        "n": "int64",  # hidden cells the method filled (errors are over these)
+        "coverage": "float64",  # n / n_masked
+        "rmse": "float64",  # raw indicator units; NaN on pooled ("all") rows
+        "mae": "float64",  # raw indicator units; NaN on pooled rows
+        "rmse_sd": "float64",  # in units of the indicator's standard deviation
+        "mae_sd": "float64",
+        "scale": "float64",  # the standard deviation used (NaN on pooled rows)
+    },
+    ("method", "baseline", "role", "indicator", "cells"),
+)
+
+#: The chain the masking experiment recommends per role.
+RECOMMENDED = Table("recommendation", {"role": "string", "chain": "string"}, ("role",))
+
+#: The chain each role uses, and who chose it.
+METHODS_USED = Table(
+    "role",
+    {
+        "role": "string",
+        "chain": "string",  # steps joined by "+"
+        "chosen_by": "string",  # "config" | "masking experiment" | "default (...)"
+    },
+    ("role",),
+)
+
+#: Imputed panel (one block per draw; draw 0 is the point imputation): every cell of the
+#: window for the kept economies and indicators.
+IMPUTED = Table(
+    "imputed cell",
+    {
+        "iso3": "string",
+        "year": "int64",
+        "indicator": "string",
+        "draw": "int64",  # 0 = point imputation, 1..m = multiple imputations
+        "value": "float64",  # in the indicator's unit; NaN when status is "missing"
+        "status": "string",  # one of vocabulary.STATUSES
+        "method": "string",  # the step's label, e.g. "linear(k=3)"; "observed"; "" when missing
+    },
+    ("iso3", "year", "indicator", "draw"),
+)
+
+#: Cells per indicator by status and method (point imputation).
+STATUS_COUNTS = Table(
+    "status count",
+    {
+        "indicator": "string",
+        "status": "string",
+        "method": "string",
+        "cells": "int64",
+        "share": "float64",  # of the indicator's cells
+    },
+    ("indicator", "status", "method"),
+)

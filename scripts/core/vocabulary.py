@@ -1,0 +1,117 @@
+"""The project's words, defined once: roles, income groups, and the names of every method.
+
+Each vocabulary is a ``Literal`` type (for signatures and type checkers) and a tuple of
+its values derived from it with :func:`typing.get_args` (for validation and messages), so
+the two cannot drift apart. The config schema (``workflow/schemas/config.schema.yaml``)
+repeats the method names as JSON Schema enums; a test checks that they are equal to these.
+
+This module imports nothing heavy: the Snakefile imports it at parse time.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+# --------------------------------------------------------------------------- indicators
+
+#: What an indicator is for. ICT inputs (readiness, use, impact) build the indices;
+#: outcomes are the MDG indicators the models explain; controls are covariates.
+Role = Literal["readiness", "use", "impact", "outcome", "control"]
+ROLES: tuple[Role, ...] = get_args(Role)
+ICT_ROLES: tuple[Role, ...] = ("readiness", "use", "impact")
+
+#: How a publisher series becomes the indicator's value (series.csv ``transform``).
+Transform = Literal["none", "per_capita", "growth"]
+TRANSFORMS: tuple[Transform, ...] = get_args(Transform)
+
+#: Entity rules (entities.csv): what a rule matches on, and what it does.
+EntityKind = Literal["name", "code", "m49"]
+ENTITY_KINDS: tuple[EntityKind, ...] = get_args(EntityKind)
+EntityAction = Literal["map", "drop"]
+ENTITY_ACTIONS: tuple[EntityAction, ...] = get_args(EntityAction)
+
+# --------------------------------------------------------------------------- economies
+
+#: World Bank income groups, as short codes (low, lower middle, upper middle, high).
+IncomeGroup = Literal["L", "LM", "UM", "H"]
+INCOME_GROUPS: tuple[IncomeGroup, ...] = get_args(IncomeGroup)
+#: The World Bank's labels of the income groups (CLASS.xlsx, Metadata_Country files).
+INCOME_LABELS: dict[str, IncomeGroup] = {
+    "Low income": "L",
+    "Lower middle income": "LM",
+    "Upper middle income": "UM",
+    "High income": "H",
+}
+
+#: Which economies the analysis (screening onwards) considers.
+AnalysisEconomies = Literal["world_bank", "all", "with_data"]
+ANALYSIS_ECONOMIES: tuple[AnalysisEconomies, ...] = get_args(AnalysisEconomies)
+
+# --------------------------------------------------------------------------- ingest and harmonise
+
+#: Readers of data files (config ``sources[].reader``); the registry in
+#: :mod:`scripts.ingest.readers` maps each name to its function.
+DataReader = Literal[
+    "wb_api", "wb_datahub", "wb_databank", "itu_timeseries", "itu_core_household", "itu_gender", "un_mdg"
+]
+DATA_READER_NAMES: tuple[DataReader, ...] = get_args(DataReader)
+
+#: The fate of a raw cell, in the order harmonisation assigns them (see scripts.harmonize.fates).
+Fate = Literal[
+    "kept",
+    "missing",
+    "series not in catalogue",
+    "aggregate",
+    "excluded entity",
+    "unknown entity",
+    "outside database years",
+    "not convertible",
+    "superseded",
+]
+FATES: tuple[Fate, ...] = get_args(Fate)
+
+#: What harmonisation does with an entity no rule, code or name identifies.
+OnUnknownEntity = Literal["error", "drop"]
+ON_UNKNOWN_ENTITY: tuple[OnUnknownEntity, ...] = get_args(OnUnknownEntity)
+#: What harmonisation does with a value outside its indicator's plausible range.
+OutOfRange = Literal["flag", "reject"]
+OUT_OF_RANGE: tuple[OutOfRange, ...] = get_args(OutOfRange)
+
+# --------------------------------------------------------------------------- imputation
+
+#: Imputation steps (see :mod:`scripts.impute.steps`).
+Step = Literal["interpolate", "carry", "trend", "group_mean", "group_median", "knn", "iterative"]
+STEPS: tuple[Step, ...] = get_args(Step)
+#: What a cell of the imputed panel rests on.
+Status = Literal["observed", "interpolated", "extrapolated", "group", "model", "missing"]
+STATUSES: tuple[Status, ...] = get_args(Status)
+#: Fallback levels of the group steps after region x income.
+GroupLevel = Literal["income", "region"]
+GROUP_LEVELS: tuple[GroupLevel, ...] = get_args(GroupLevel)
+
+# --------------------------------------------------------------------------- composite indices
+
+#: Outlier treatment: COINr's winsorise-then-log rule, or none.
+TreatmentMethod = Literal["coinr", "none"]
+TREATMENT_METHODS: tuple[TreatmentMethod, ...] = get_args(TreatmentMethod)
+#: Normalisation methods (see :mod:`scripts.index.normalise`).
+NormMethod = Literal["minmax", "zscore", "rank", "percentile", "distance_to_reference", "goalposts"]
+NORM_METHODS: tuple[NormMethod, ...] = get_args(NormMethod)
+#: Which years the bounds of a data-driven normalisation come from.
+TimeMode = Literal["pooled", "base_year", "by_year"]
+TIME_MODES: tuple[TimeMode, ...] = get_args(TimeMode)
+#: Ties of the rank normalisation ("first" would depend on row order).
+Ties = Literal["average", "min", "max", "dense"]
+TIES: tuple[Ties, ...] = get_args(Ties)
+#: Weighting methods (see :mod:`scripts.index.weights`).
+WeightMethod = Literal["explicit", "equal", "pca", "balance"]
+WEIGHT_METHODS: tuple[WeightMethod, ...] = get_args(WeightMethod)
+#: Aggregation methods (see :mod:`scripts.index.aggregate`).
+AggMethod = Literal["arithmetic", "geometric", "harmonic", "copeland"]
+AGG_METHODS: tuple[AggMethod, ...] = get_args(AggMethod)
+#: What geometric and harmonic means do with values <= 0.
+OnNonpositive = Literal["refuse", "shift"]
+ON_NONPOSITIVE: tuple[OnNonpositive, ...] = get_args(OnNonpositive)
+#: What PCA weighting does with negative loadings.
+PcaNegative = Literal["zero", "refuse"]
+PCA_NEGATIVE: tuple[PcaNegative, ...] = get_args(PcaNegative)

@@ -1,0 +1,1 @@
+"""Stage 3, impute: screening, measured and flagged imputation, multiple imputations."""

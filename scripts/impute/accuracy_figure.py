@@ -1,0 +1,54 @@
+"""The figure of the masking experiment: out-of-sample error of every imputation chain.
+
+Drawn by the ``accuracy_figure`` rule and saved with :func:`scripts.core.plotting.save`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from scripts.core.plotting import plt
+
+ROLE_TITLES = {
+    "readiness": "ICT readiness indicators",
+    "use": "ICT use indicators",
+    "impact": "ICT impact indicators",
+    "outcome": "MDG outcome indicators",
+    "control": "Control variables",
+}
+
+
+def draw_accuracy_figure(accuracy: pd.DataFrame, chosen: pd.DataFrame) -> plt.Figure:
+    """Out-of-sample error of every imputation chain and baseline, one panel per role.
+
+    ``accuracy`` is the masking experiment's table (pooled rows: indicator 'all', cells
+    'all'); ``chosen`` has role, chain (the chain each role uses). Bars show RMSE in units
+    of each indicator's standard deviation; baselines are grey and hatched, the chain in
+    use is dark and labelled.
+    """
+    pooled = accuracy[(accuracy["indicator"] == "all") & (accuracy["cells"] == "all") & (accuracy["role"] != "all")]
+    roles = [r for r in ROLE_TITLES if r in set(pooled["role"])]
+    used = dict(zip(chosen["role"], chosen["chain"]))
+    fig, axes = plt.subplots(len(roles), 1, figsize=(7.5, 1.2 + 1.9 * len(roles)), sharex=True, squeeze=False)
+    xmax = float(pooled["rmse_sd"].max()) * 1.25
+    for ax, role in zip(axes[:, 0], roles):
+        d = pooled[pooled["role"] == role].sort_values("rmse_sd", ascending=False)
+        colours = [
+            "0.75" if b else ("#1f4e79" if m == used.get(role) else "#9dc3e6")
+            for m, b in zip(d["method"], d["baseline"])
+        ]
+        bars = ax.barh(d["method"].str.replace("+", " + "), d["rmse_sd"], color=colours, edgecolor="0.3", linewidth=0.5)
+        for bar, is_base in zip(bars, d["baseline"]):
+            if is_base:
+                bar.set_hatch("///")
+        for y, (m, v) in enumerate(zip(d["method"], d["rmse_sd"])):
+            label = f"{v:.2f}" + ("  (in use)" if m == used.get(role) else "")
+            ax.text(v + xmax * 0.01, y, label, va="center", fontsize=7)
+        n = int(d["n_masked"].max())
+        ax.set_title(f"{ROLE_TITLES[role]} ({n:,} hidden cells)", fontsize=9, loc="left")
+        ax.tick_params(axis="y", labelsize=7)
+        ax.set_xlim(0, xmax)
+    axes[-1, 0].set_xlabel("RMSE on hidden observed cells (in SD units of each indicator)")
+    fig.suptitle("Imputation accuracy: masking experiment (grey hatched = naive baselines)", fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,142 @@
+"""Config and catalogue validation: typos, unknown values and unsafe paths stop the run early."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scripts.core.catalogue import load_catalogue
+from scripts.core.config import load_yaml, validate_config
+from scripts.core.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="module")
+def base() -> dict:
+    return load_yaml(ROOT / "config" / "config.yaml")
+
+
+def check(cfg: dict) -> dict:
+    return validate_config(copy.deepcopy(cfg), project_root=ROOT)
+
+
+def test_default_config_is_valid_and_defaults_are_filled(base: dict) -> None:
+    cfg = check(base)
+    assert cfg["harmonize"]["on_unknown_entity"] == "error"
+    assert cfg["validation"]["out_of_range"] in ("flag", "reject")
+
+
+def deep_merge(a: dict, b: dict) -> dict:
+    """Merge ``b`` into ``a`` the way Snakemake merges --configfile onto configfile:."""
+    out = copy.deepcopy(a)
+    for k, v in b.items():
+        out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def test_test_config_is_valid(base: dict) -> None:
+    check(deep_merge(base, load_yaml(ROOT / "config" / "test" / "config.yaml")))
+
+
+def test_misspelt_key_is_named_with_a_suggestion(base: dict) -> None:
+    cfg = copy.deepcopy(base)
+    cfg["analysis"]["frist_year"] = cfg["analysis"].pop("first_year")
+    with pytest.raises(ConfigError) as exc:
+        check(cfg)
+    msg = str(exc.value)
+    assert "frist_year" in msg and "did you mean 'first_year'" in msg and "config/config.yaml" in msg
+
+
+def test_unknown_reader_is_refused_with_the_allowed_values(base: dict) -> None:
+    cfg = copy.deepcopy(base)
+    cfg["sources"][0]["reader"] = "itu_timeseris"
+    with pytest.raises(ConfigError) as exc:
+        check(cfg)
+    assert "itu_timeseris" in str(exc.value) and "did you mean 'itu_timeseries'" in str(exc.value)
+
+
+@pytest.mark.parametrize("path", ["/etc/passwd", "../shared/data/raw/itu/x.xls", "itu/../../../x.csv"])
+def test_paths_outside_the_project_are_refused(base: dict, path: str) -> None:
+    cfg = copy.deepcopy(base)
+    cfg["sources"][0]["files"] = [path]
+    with pytest.raises(ConfigError) as exc:
+        check(cfg)
+    assert "outside the project" in str(exc.value)
+
+
+def test_analysis_years_in_the_wrong_order(base: dict) -> None:
+    cfg = copy.deepcopy(base)
+    cfg["analysis"] = {"first_year": 2015, "last_year": 2000}
+    with pytest.raises(ConfigError, match="after analysis.last_year"):
+        check(cfg)
+
+
+def test_yaml_is_loaded_safely(tmp_path: Path) -> None:
+    evil = tmp_path / "evil.yaml"
+    marker = tmp_path / "pwned"
+    evil.write_text(f"seed: !!python/object/apply:os.system ['touch {marker}']\n")
+    with pytest.raises(ConfigError):
+        load_yaml(evil)
+    assert not marker.exists()
+
+
+def write_catalogue(tmp_path: Path, ind: str, ser: str, ent: str) -> tuple[Path, Path, Path]:
+    paths = tmp_path / "i.csv", tmp_path / "s.csv", tmp_path / "e.csv"
+    for p, text in zip(paths, (ind, ser, ent)):
+        p.write_text(text)
+    return paths
+
+
+IND = (
+    "indicator,name,unit,role,pillar,direction,core_code,mdg_code,themes,min,max,description\n"
+    "net,Internet,percent,use,use,1,HH7,8.16,ict,0,100,\n"
+)
+SER = "source,series,indicator,precedence,transform,factor,note\nwdi,IT.NET.USER.ZS,net,1,none,1,\n"
+ENT = "kind,match,iso3,action,first_year,last_year,reason\nname,Netherlands Antilles,,drop,,,dissolved\n"
+
+
+def test_catalogue_loads_and_types_columns(tmp_path: Path) -> None:
+    cat = load_catalogue(*write_catalogue(tmp_path, IND, SER, ENT), ["wdi"])
+    assert cat["indicators"].loc[0, "max"] == 100.0 and cat["series"].loc[0, "precedence"] == 1
+
+
+@pytest.mark.parametrize(
+    "ind, ser, ent, needle",
+    [
+        (IND.replace(",use,use,", ",usage,use,"), SER, ENT, "unknown role 'usage' (did you mean 'use'?)"),
+        (IND, SER.replace(",net,1,", ",nett,1,"), ENT, "unknown indicator 'nett' (did you mean 'net'?)"),
+        (IND, SER.replace("wdi,", "wdx,"), ENT, "unknown source 'wdx'"),
+        (IND, SER.replace(",none,", ",per_head,"), ENT, "unknown transform 'per_head'"),
+        (IND, SER, ENT.replace(",dissolved", ","), "needs a reason"),
+        (IND.replace(",1,HH7", ",up,HH7"), SER, ENT, "direction 'up'"),
+    ],
+)
+def test_catalogue_errors_name_file_row_and_column(tmp_path: Path, ind: str, ser: str, ent: str, needle: str) -> None:
+    with pytest.raises(ConfigError) as exc:
+        load_catalogue(*write_catalogue(tmp_path, ind, ser, ent), ["wdi"])
+    msg = str(exc.value)
+    assert needle in msg and "row 2" in msg
+
+
+def test_real_catalogue_is_consistent(base: dict) -> None:
+    cat = load_catalogue(
+        ROOT / base["catalogue"]["indicators"],
+        ROOT / base["catalogue"]["series"],
+        ROOT / base["catalogue"]["entities"],
+        [s["id"] for s in base["sources"]],
+    )
+    ind = cat["indicators"]
+    assert set(ind["role"]) == {"readiness", "use", "impact", "outcome", "control"}
+    # MDG 8.14-8.16 are ICT inputs, never outcomes (REFERENCE.md s.5).
+    assert set(ind.loc[ind["mdg_code"].isin(["8.14", "8.15", "8.16"]), "role"]) <= {"readiness", "use"}
+    assert ind["mdg_code"].map(type).eq(str).all()  # '7.10' must not become 7.1
+
+
+def test_environment_yml_matches_the_lock() -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "envsync.py"), "--check"], capture_output=True)
+    assert result.returncode == 0, "environment.yml is out of date: run `python tools/envsync.py`"

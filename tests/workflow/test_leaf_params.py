@@ -1,0 +1,59 @@
+"""Config reaches rules leaf by leaf: changing one setting schedules exactly the rules that read it.
+
+After the end-to-end run, each case changes one config leaf in an overlay and asks
+Snakemake (dry run) what it would re-run. A rule that took a whole config block as one
+param would be scheduled for a change to any leaf of the block; a rule downstream of a
+re-run one is scheduled too, because its input would change.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+from support import TEST_CONFIG, run_snakemake
+
+pytestmark = pytest.mark.e2e
+
+#: Everything that depends on the point imputation, and on the masking experiment.
+AFTER_IMPUTE = {"impute": 1, "impute_draws": 1, "index": 2}
+AFTER_ACCURACY = {"impute_accuracy": 1, "accuracy_figure": 1, **AFTER_IMPUTE}
+
+CASES: dict[str, tuple[dict, dict[str, int]]] = {
+    "impute.draws": ({"impute": {"draws": 7}}, {"impute_draws": 1}),
+    "impute.masking.candidates": (
+        {"impute": {"masking": {"candidates": ["interpolate+carry+group_median", "group_median"]}}},
+        AFTER_ACCURACY,
+    ),
+    "impute.methods.control": (
+        {"impute": {"methods": {"control": ["interpolate", "group_median"]}}},
+        {"accuracy_figure": 1, **AFTER_IMPUTE},
+    ),
+    "index.audit.silent": ({"index": {"audit": {"silent": 0.25}}}, {"index": 2}),
+    "index.indices.idi.final_scale": ({"index": {"indices": {"idi": {"final_scale": 100}}}}, {"index": 1}),
+    "impute.screening.min_unit_share": (
+        {"impute": {"screening": {"min_unit_share": 0.6}}},
+        {"screen": 1, **AFTER_ACCURACY},
+    ),
+}
+
+
+def scheduled(output: str) -> Counter:
+    """Jobs per rule from the first 'Job stats' table of a dry run (the 'all' target left out)."""
+    table = output.split("Job stats:", 1)[1].split("\n\n", 1)[0]
+    rows = re.findall(r"^(\w+)\s+(\d+)$", table, flags=re.M)
+    return Counter({rule: int(n) for rule, n in rows if rule not in ("all", "total")})
+
+
+@pytest.mark.parametrize("leaf", sorted(CASES))
+def test_a_changed_leaf_reruns_only_the_rules_that_read_it(e2e_run: Path, tmp_path: Path, leaf: str) -> None:
+    overlay, expected = CASES[leaf]
+    nothing = run_snakemake(e2e_run, "-n")
+    assert "Nothing to be done" in nothing.stdout + nothing.stderr, "the end-to-end run must be complete first"
+    extra = tmp_path / "overlay.yaml"
+    extra.write_text(yaml.safe_dump(overlay))
+    proc = run_snakemake(e2e_run, "-n", "--configfile", str(TEST_CONFIG), str(extra), configfile=None)
+    assert scheduled(proc.stdout + proc.stderr) == Counter(expected)

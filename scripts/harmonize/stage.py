@@ -67,6 +67,7 @@ def harmonize(snakemake: Any) -> None:
         cat["series"],
         entities,
         population_indicator=p.population_indicator,
+        ratio_denominators=dict(p.ratio_denominators),
         first_year=p.first_year,
         last_year=p.last_year,
     )

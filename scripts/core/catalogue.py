@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -68,16 +69,49 @@ def _second_duplicate(keys: list[tuple[str, ...]]) -> int | None:
     return repeated[1] if repeated else None
 
 
+def _check_ratios(
+    ser: list[dict[str, str]], series: str | Path, known: set[str], ratio_denominators: Mapping[str, list[str]]
+) -> None:
+    """Raise :class:`ConfigError` for a ratio series without denominators, or a denominator not in the catalogue."""
+    for target, denominators in ratio_denominators.items():
+        unknown = [x for x in [target, *denominators] if x not in known]
+        if unknown:
+            raise ConfigError(
+                problem=f"harmonize.ratio_denominators.{target} names {unknown}, not in indicators.csv"
+                + did_you_mean(unknown[0], sorted(known)),
+                file="config",
+                expected="indicator ids from indicators.csv",
+                fix="correct the ids or add the indicators to the catalogue",
+            )
+    for i, r in enumerate(ser):
+        if r["transform"] == "ratio" and r["indicator"] not in ratio_denominators:
+            raise ConfigError(
+                problem=f"series {r['series']!r} of {r['indicator']!r} has transform 'ratio' but the config names "
+                "no denominators for that indicator",
+                file=str(series),
+                row=i + 2,
+                column="transform",
+                expected=f"an entry harmonize.ratio_denominators.{r['indicator']}: [indicator, ...]",
+                fix="add the entry to the config, or use another transform",
+            )
+
+
 def check_catalogue(
-    indicators: str | Path, series: str | Path, entities: str | Path, source_ids: list[str]
+    indicators: str | Path,
+    series: str | Path,
+    entities: str | Path,
+    source_ids: list[str],
+    ratio_denominators: Mapping[str, list[str]] | None = None,
 ) -> dict[str, tuple[list[str], list[dict[str, str]]]]:
     """Read and cross-check the three catalogue files, without pandas.
 
     The Snakefile calls this at parse time; plain :mod:`csv` keeps a run that has nothing
-    to do from paying for a pandas import. Returns, per file ("indicators", "series",
-    "entities"), its header and its records as text. Raises :class:`ConfigError` naming
-    the file, row (1-based, header = 1, blank lines not counted) and column of the first
-    problem found.
+    to do from paying for a pandas import. ``ratio_denominators`` (the config's
+    ``harmonize.ratio_denominators``; the Snakefile passes it, the stages need not) must
+    name catalogue indicators and cover every series with transform ``ratio``. Returns,
+    per file ("indicators", "series", "entities"), its header and its records as text.
+    Raises :class:`ConfigError` naming the file, row (1-based, header = 1, blank lines not
+    counted) and column of the first problem found.
     """
     ind_header, ind = _read_catalogue_csv(Path(indicators), CATALOGUE_COLUMNS["indicators"])
     ser_header, ser = _read_catalogue_csv(Path(series), CATALOGUE_COLUMNS["series"])
@@ -175,6 +209,8 @@ def check_catalogue(
             float(r["factor"])
         except ValueError:
             fail(series, i, "factor", f"factor {r['factor']!r} is not a number", "a number", "fix it")
+    if ratio_denominators is not None:
+        _check_ratios(ser, series, known, ratio_denominators)
     i = _second_duplicate([(r["source"], r["series"]) for r in ser])
     if i is not None:
         fail(

@@ -20,8 +20,9 @@ Role = Literal["readiness", "use", "impact", "outcome", "control"]
 ROLES: tuple[Role, ...] = get_args(Role)
 ICT_ROLES: tuple[Role, ...] = ("readiness", "use", "impact")
 
-#: How a publisher series becomes the indicator's value (series.csv ``transform``).
-Transform = Literal["none", "per_capita", "growth"]
+#: How a publisher series becomes the indicator's value (series.csv ``transform``):
+#: ``ratio`` divides by the product of the indicator's ``harmonize.ratio_denominators``.
+Transform = Literal["none", "per_capita", "growth", "ratio"]
 TRANSFORMS: tuple[Transform, ...] = get_args(Transform)
 
 #: Entity rules (entities.csv): what a rule matches on, and what it does.
@@ -52,9 +53,24 @@ ANALYSIS_ECONOMIES: tuple[AnalysisEconomies, ...] = get_args(AnalysisEconomies)
 #: Readers of data files (config ``sources[].reader``); the registry in
 #: :mod:`scripts.ingest.readers` maps each name to its function.
 DataReader = Literal[
-    "wb_api", "wb_datahub", "wb_databank", "itu_timeseries", "itu_core_household", "itu_gender", "un_mdg"
+    "wb_api",
+    "wb_datahub",
+    "wb_databank",
+    "itu_timeseries",
+    "itu_core_household",
+    "itu_gender",
+    "un_mdg",
+    "wb_api_excel",
+    "unctad",
+    "undp_hdr",
+    "itu_datahub",
 ]
 DATA_READER_NAMES: tuple[DataReader, ...] = get_args(DataReader)
+
+#: ``entity_code`` prefix a reader writes for a row that its publisher's own code convention
+#: marks as a group of economies (UNCTAD's codes 0 and >= 1000, UNDP's "ZZ?.<group>"), so
+#: that harmonisation counts it as an aggregate without a classification file listing it.
+GROUP_CODE_PREFIX = "group:"
 
 #: The fate of a raw cell, in the order harmonisation assigns them (see scripts.harmonize.fates).
 Fate = Literal[

@@ -31,7 +31,7 @@ FIELD_DOCS: dict[str, dict[str, tuple[str, str]]] = {
         "unit": (
             "string",
             "unit: percent (0-100), percent_gross (ratio in %, may exceed 100), per100, per1000, per100k, "
-            "per_million, usd, intl_usd, persons, years, ratio, growth_pct, tonnes_per_capita",
+            "per_million, usd, intl_usd, persons, years, ratio, growth_pct, tonnes_per_capita, bit_per_second",
         ),
         "role": ("string", "readiness | use | impact (ICT inputs), outcome (MDG outcomes), control"),
         "pillar": ("string", "pillar or MDG goal the indicator belongs to"),

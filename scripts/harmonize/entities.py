@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from scripts.core.errors import InputError
+from scripts.core.vocabulary import GROUP_CODE_PREFIX
 
 ENTITY_KEY = ["source", "entity_raw", "entity_code"]
 
@@ -159,12 +160,15 @@ def resolve_entities(obs: pd.DataFrame, universe: EntityUniverse, rules: pd.Data
     unresolved: list[int] = []
     for i, (raw, code) in enumerate(zip(ent["entity_raw"], ent["entity_code"])):
         code = code.strip()
+        first.append(pd.NA)
+        last.append(pd.NA)
+        if code.startswith(GROUP_CODE_PREFIX):
+            iso3.append(""), fate.append("aggregate"), how.append("the publisher's code of a group")
+            continue
         is_m49 = code.isdigit()
         r = (
             by_kind["m49"].get(code.lstrip("0")) if is_m49 else by_kind["code"].get(code) if code else None
         ) or by_kind["name"].get(normalise_name(raw))
-        first.append(pd.NA)
-        last.append(pd.NA)
         if r is not None:
             first[-1], last[-1] = r["first_year"], r["last_year"]
             said = f"rule ({r['kind']} {r['match']!r}): {r['reason']}"

@@ -22,13 +22,71 @@ exactly; the trail keeps the fate of every single cell for audit.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
 from scripts.core import contract
+from scripts.core.errors import ConfigError
 from scripts.harmonize.entities import ENTITY_KEY, lookup
 
 SERIES_KEY = ["source", "series"]
+
+
+def _denominator(df: pd.DataFrame, rows: np.ndarray, value_out: np.ndarray) -> pd.DataFrame:
+    """One value per (iso3, year) of the observations ``rows``: the lowest precedence wins.
+
+    Returns iso3, year, value and by ("source:series" of the winning series).
+    """
+    got = pd.DataFrame(
+        {
+            "iso3": df["iso3"].to_numpy()[rows],
+            "year": df["year"].to_numpy()[rows],
+            "p": df["precedence"].to_numpy()[rows],
+            "value": value_out[rows],
+            "by": df["source"].to_numpy(dtype=object)[rows].astype(str)
+            + ":"
+            + df["series"].to_numpy(dtype=object)[rows].astype(str),
+        }
+    )
+    got = got.sort_values(["iso3", "year", "p"], kind="mergesort").drop_duplicates(["iso3", "year"])
+    return got.drop(columns="p")
+
+
+def _denominators_of(
+    kind: str, target: str, population_indicator: str, ratio_denominators: Mapping[str, list[str]]
+) -> list[str]:
+    """The indicators whose product divides ``target``'s series of transform ``kind``."""
+    if kind == "per_capita":
+        return [population_indicator]
+    if not ratio_denominators.get(target):
+        raise ConfigError(
+            problem=f"series of {target!r} have transform 'ratio' but no denominators are configured",
+            expected="harmonize.ratio_denominators: {indicator: [denominator indicator, ...]}",
+            fix="add the indicator's denominators to harmonize.ratio_denominators in the config",
+        )
+    return list(ratio_denominators[target])
+
+
+def _divisor(
+    df: pd.DataFrame, idx: np.ndarray, sources: list[np.ndarray], names: list[str], value_out: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The product of the denominators for the observations ``idx``, and what it was made of.
+
+    ``sources[k]`` selects the observations of denominator ``names[k]``. Returns the
+    product (NaN where a denominator is missing) and, per observation, the text
+    "<name> [<source>:<series>] x ..." naming each denominator's series.
+    """
+    where = df[["iso3", "year"]].iloc[idx]
+    denom = np.ones(idx.size)
+    said = np.full(idx.size, "", dtype=object)
+    for name, rows in zip(names, sources):
+        hit = where.merge(_denominator(df, rows, value_out), on=["iso3", "year"], how="left")
+        denom = denom * hit["value"].to_numpy(dtype="float64")
+        by = hit["by"].fillna("").to_numpy(dtype=object)
+        said = said + np.where(said == "", "", " x ") + name + " [" + by + "]"
+    return denom, said
 
 
 def assign_fates(
@@ -39,14 +97,20 @@ def assign_fates(
     population_indicator: str,
     first_year: int | None,
     last_year: int | None,
+    ratio_denominators: Mapping[str, list[str]] | None = None,
 ) -> pd.DataFrame:
     """Give every observation its fate and, where kept, its indicator and final value.
 
     ``obs`` is the OBSERVATIONS table; ``series_map`` is series.csv (precedence int,
-    factor float); ``entities`` is the output of :func:`resolve_entities`. Returns the
+    factor float); ``entities`` is the output of :func:`resolve_entities`;
+    ``ratio_denominators`` maps an indicator to the indicators whose product divides its
+    ``ratio`` series (e.g. bandwidth per Internet user: population x Internet users %).
+    Denominators are taken from untransformed series, by precedence. Returns the
     observations with added columns iso3, indicator, precedence, transform, value_out
     (the value in the indicator's unit after any transform), fate (one of FATES) and
-    detail (the specific reason). Raises :class:`InputError` when a publisher series gives
+    detail (the specific reason; for a kept per-capita or ratio value, the denominators it
+    was divided by and the source:series each came from, so its provenance names every
+    input). Raises :class:`InputError` when a publisher series gives
     two values for the same economy and year.
     """
     e = lookup(obs, entities, ENTITY_KEY)
@@ -104,6 +168,8 @@ def assign_fates(
     contract.check_unique(cand, ["source", "series", "iso3", "year"], "value of a publisher series")
 
     value_out = np.full(n, np.nan)
+    # For a kept per-capita or ratio value: the denominators it was divided by, with their series.
+    inputs = np.full(n, "", dtype=object)
     raw = df["value"].to_numpy(dtype="float64")
     factor = df["factor"].to_numpy(dtype="float64")
     transform = df["transform"].to_numpy(dtype=object)
@@ -124,32 +190,25 @@ def assign_fates(
         bad[idx[~ok]] = True
         assign(bad, "not convertible", "growth rate needs the previous year's value")
 
-    # Population is resolved first (plain transform only), so per-capita series can use it.
-    pop_rows = live & (df["indicator"].to_numpy(dtype=object) == population_indicator) & plain
-    pop = (
-        pd.DataFrame(
-            {
-                "iso3": df["iso3"].to_numpy()[pop_rows],
-                "year": yr[pop_rows],
-                "p": df["precedence"].to_numpy()[pop_rows],
-                "pop": value_out[pop_rows],
-            }
-        )
-        .sort_values(["iso3", "year", "p"])
-        .drop_duplicates(["iso3", "year"])
-    )
-    percap = live & (transform == "per_capita")
-    if percap.any():
-        pc = df.loc[percap, ["iso3", "year"]].merge(pop[["iso3", "year", "pop"]], on=["iso3", "year"], how="left")
-        denom = pc["pop"].to_numpy()
-        idx = np.flatnonzero(percap)
-        ok = np.isfinite(denom) & (denom > 0)
-        value_out[idx[ok]] = raw[idx[ok]] * factor[idx[ok]] / denom[ok]
-        bad = np.zeros(n, dtype=bool)
-        bad[idx[~ok]] = True
-        assign(
-            bad, "not convertible", f"per-capita conversion needs '{population_indicator}' for that economy and year"
-        )
+    # Denominators (population, and each ratio's) are resolved first, from untransformed
+    # series by precedence, so that the per-capita and ratio series can use them.
+    indicator = df["indicator"].to_numpy(dtype=object)
+    for kind in ("per_capita", "ratio"):
+        rows = live & (transform == kind)
+        for target in sorted(set(indicator[rows])):
+            denominators = _denominators_of(kind, target, population_indicator, ratio_denominators or {})
+            idx = np.flatnonzero(rows & (indicator == target))
+            denom, said = _divisor(
+                df, idx, [live & plain & (indicator == d) for d in denominators], denominators, value_out
+            )
+            ok = np.isfinite(denom) & (denom > 0)
+            value_out[idx[ok]] = raw[idx[ok]] * factor[idx[ok]] / denom[ok]
+            inputs[idx[ok]] = "divided by " + said[ok]
+            bad = np.zeros(n, dtype=bool)
+            bad[idx[~ok]] = True
+            needs = "per-capita conversion" if kind == "per_capita" else "ratio"
+            names = " and ".join(repr(d) for d in denominators)
+            assign(bad, "not convertible", f"{needs} needs {names} for that economy and year")
 
     live = open_.copy()
     cand = pd.DataFrame(
@@ -178,7 +237,7 @@ def assign_fates(
     assign(sup, "superseded", full_by)
     keep = np.zeros(n, dtype=bool)
     keep[win_idx] = True
-    assign(keep, "kept")
+    assign(keep, "kept", inputs)
     assert not open_.any(), "every observation must receive a fate"
 
     return df.assign(value_out=value_out, fate=pd.Categorical(fate), detail=pd.Categorical(detail)).drop(

@@ -67,6 +67,7 @@ def harmonize(snakemake: Any) -> None:
         cat["series"],
         entities,
         population_indicator=p.population_indicator,
+        ratio_denominators=dict(p.ratio_denominators),
         first_year=p.first_year,
         last_year=p.last_year,
     )
@@ -120,8 +121,8 @@ def database(snakemake: Any) -> None:
         frames,
         title="ictmdg harmonised ICT and development indicators database",
         description=(
-            "One value per economy, year and indicator, harmonised from World Bank WDI, ITU and UN MDG "
-            f"releases; analysis window {p.first}-{p.last}. Every value names the raw file, row and column "
+            "One value per economy, year and indicator, harmonised from World Bank WDI, ITU, UNCTAD, UNDP and "
+            f"UN MDG releases; analysis window {p.first}-{p.last}. Every value names the raw file, row and column "
             "it came from. Values are not imputed."
         ),
         version=p.version,

@@ -19,7 +19,7 @@ from support import TEST_CONFIG, run_snakemake
 pytestmark = pytest.mark.e2e
 
 #: Everything that depends on the point imputation, and on the masking experiment.
-AFTER_IMPUTE = {"impute": 1, "impute_draws": 1, "index": 2}
+AFTER_IMPUTE = {"impute": 1, "impute_draws": 1, "index": 3}
 AFTER_ACCURACY = {"impute_accuracy": 1, "accuracy_figure": 1, **AFTER_IMPUTE}
 
 CASES: dict[str, tuple[dict, dict[str, int]]] = {
@@ -32,7 +32,7 @@ CASES: dict[str, tuple[dict, dict[str, int]]] = {
         {"impute": {"methods": {"control": ["interpolate", "group_median"]}}},
         {"accuracy_figure": 1, **AFTER_IMPUTE},
     ),
-    "index.audit.silent": ({"index": {"audit": {"silent": 0.25}}}, {"index": 2}),
+    "index.audit.silent": ({"index": {"audit": {"silent": 0.25}}}, {"index": 3}),
     "index.indices.idi.final_scale": ({"index": {"indices": {"idi": {"final_scale": 100}}}}, {"index": 1}),
     "impute.screening.min_unit_share": (
         {"impute": {"screening": {"min_unit_share": 0.6}}},

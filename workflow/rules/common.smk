@@ -51,7 +51,13 @@ SOURCE_IDS = [s["id"] for s in SOURCES]
 CATALOGUE = {k: project_path(config["catalogue"][k]) for k in ("indicators", "series", "entities")}
 # Parse-time check of the catalogue with the csv module: a run with nothing to do then
 # never imports pandas (the stages load the catalogue as frames themselves).
-check_catalogue(CATALOGUE["indicators"], CATALOGUE["series"], CATALOGUE["entities"], SOURCE_IDS)
+check_catalogue(
+    CATALOGUE["indicators"],
+    CATALOGUE["series"],
+    CATALOGUE["entities"],
+    SOURCE_IDS,
+    config["harmonize"]["ratio_denominators"],
+)
 
 
 def raw_files():

@@ -47,6 +47,7 @@ rule harmonize:
     params:
         **leaves(
             population_indicator="harmonize.population_indicator",
+            ratio_denominators="harmonize.ratio_denominators",
             on_unknown_entity="harmonize.on_unknown_entity",
             discrepancy_tolerance="harmonize.discrepancy_tolerance",
             first_year="database.first_year",

@@ -17,7 +17,9 @@ OBSERVATIONS = Table(
         "row": "int64",  # 1-based physical line (CSV) or sheet row (workbook) of the cell
         "column": "category",  # CSV header label, or "'<sheet>'!<letter>" for workbooks
         "entity_raw": "category",  # economy name as written in the file
-        "entity_code": "category",  # publisher's code when the file has one (ISO3, M49 number), else ""
+        # publisher's code when the file has one (ISO3, M49 number), else ""; "group:<code>" where the
+        # publisher's own convention marks a group of economies (vocabulary.GROUP_CODE_PREFIX)
+        "entity_code": "category",
         "year": "int64",
         "series": "category",  # publisher series code, e.g. "IT.NET.USER.ZS", or an ITU block title
         "value": "float64",  # NaN when the cell is empty or a placeholder ('..', '...', 'n/a')

@@ -14,10 +14,14 @@ import pandas as pd
 
 from scripts.ingest.readers import (
     classifications,
+    itu_datahub,
     itu_snapshots,
     itu_timeseries,
+    unctad,
+    undp_hdr,
     unmdg,
     wb_api,
+    wb_api_excel,
     wb_databank,
     wb_datahub,
 )
@@ -32,6 +36,10 @@ DATA_READERS: dict[str, Reader] = {
     "itu_core_household": itu_snapshots.read_itu_core_household,
     "itu_gender": itu_snapshots.read_itu_internet_by_gender,
     "un_mdg": unmdg.read_un_mdg,
+    "wb_api_excel": wb_api_excel.read_wb_api_excel,
+    "unctad": unctad.read_unctad,
+    "undp_hdr": undp_hdr.read_undp_hdr,
+    "itu_datahub": itu_datahub.read_itu_datahub,
 }
 
 CLASSIFICATION_READERS: dict[str, Reader] = {

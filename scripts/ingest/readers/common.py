@@ -141,6 +141,41 @@ def decode_utf8(data: bytes, *, file: str, expected: str, fix: str) -> str:
         ) from None
 
 
+def decode_cp1252(data: bytes, *, file: str, expected: str, fix: str) -> str:
+    """Return ``data`` decoded as Windows-1252 (the encoding UNDP's HDR CSV files use).
+
+    A cp1252 decoder accepts almost any bytes, so a file silently converted to UTF-8
+    would decode into mojibake ('CÃ´te'). Raises :class:`InputError` naming the 1-based
+    line of the first non-ASCII byte when the bytes are valid UTF-8 with a non-ASCII
+    character (or start with a UTF-8 BOM), and naming the line of a byte cp1252 leaves
+    undefined (0x81, 0x8d, 0x8f, 0x90, 0x9d).
+    """
+    non_ascii = next((i for i, b in enumerate(data) if b >= 0x80), None)
+    if non_ascii is not None:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            raise InputError(
+                problem="the file is UTF-8, not Windows-1252: it seems converted after download",
+                file=file,
+                row=data.count(b"\n", 0, non_ascii) + 1,
+                expected=expected,
+                fix=fix,
+            )
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            problem=f"byte 0x{data[exc.start]:02x} is not a Windows-1252 character",
+            file=file,
+            row=data.count(b"\n", 0, exc.start) + 1,
+            expected=expected,
+            fix=fix,
+        ) from None
+
+
 # --------------------------------------------------------------------------- workbooks
 
 

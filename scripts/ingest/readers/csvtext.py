@@ -20,6 +20,7 @@ import csv
 import io
 import re
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,7 @@ import pyarrow.csv as pacsv
 
 from scripts.core import contract, tables
 from scripts.core.errors import InputError
-from scripts.ingest.readers.common import decode_utf8, missing_file_error, parse_numeric
+from scripts.ingest.readers.common import decode_cp1252, decode_utf8, missing_file_error, parse_numeric
 
 #: C0 control characters other than tab, LF, VT, FF and CR never occur in text CSVs.
 BINARY_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1f]")
@@ -48,11 +49,17 @@ def line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def read_text(path: Path, rel: str) -> str:
-    """Return the file's text (UTF-8, BOM removed) after checking it is a non-empty text file.
+#: Encodings of the publishers' CSV files: UTF-8 (World Bank, ITU, UNCTAD) or Windows-1252 (UNDP).
+Encoding = Literal["utf-8", "cp1252"]
 
-    Raises :class:`InputError` for a missing or empty file, binary content (control
-    bytes; names the line) and bytes that are not UTF-8 (names the line).
+
+def read_text(path: Path, rel: str, *, encoding: Encoding = "utf-8", publisher: str = "the World Bank") -> str:
+    """Return the file's text (BOM removed) after checking it is a non-empty text file.
+
+    ``encoding`` is the one the publisher writes (``publisher`` names it in messages);
+    it is never guessed. Raises :class:`InputError` for a missing or empty file, binary
+    content (control bytes; names the line) and bytes that are not in that encoding
+    (names the line).
     """
     try:
         data = Path(path).read_bytes()
@@ -72,13 +79,20 @@ def read_text(path: Path, rel: str) -> str:
             problem=f"binary content (byte 0x{binary.group()[0]:02x}): this is not a text CSV file",
             file=rel,
             row=line_of(data, binary.start()),
-            expected="a UTF-8 text CSV",
+            expected=f"a {'UTF-8' if encoding == 'utf-8' else 'Windows-1252'} text CSV",
             fix=f"the file is damaged or is another format saved under a .csv name; {REDOWNLOAD}",
+        )
+    if encoding == "cp1252":
+        return decode_cp1252(
+            data,
+            file=rel,
+            expected=f"Windows-1252 (cp1252) text, as {publisher} publishes it",
+            fix=f"{REDOWNLOAD}; do not re-save it in another encoding",
         )
     return decode_utf8(
         data,
         file=rel,
-        expected="UTF-8 text, as the World Bank publishes it",
+        expected=f"UTF-8 text, as {publisher} publishes it",
         fix=f"{REDOWNLOAD}, or re-save it as UTF-8",
     )
 
@@ -271,6 +285,24 @@ def require_filled(values: np.ndarray, lines: np.ndarray, rel: str, column: str)
         )
 
 
+def parse_years(values: np.ndarray, lines: np.ndarray, rel: str, column: str) -> np.ndarray:
+    """Return a year column of a long file as int64; raise :class:`InputError` at the first
+    cell that is not a four-digit year, naming its line and ``column``."""
+    text = np.char.strip(values.astype(str))
+    bad = np.flatnonzero(~np.char.isdigit(text) | (np.char.str_len(text) != 4))
+    if bad.size:
+        i = bad[0]
+        raise InputError(
+            problem=f"year {values[i]!r} is not a four-digit year",
+            file=rel,
+            row=int(lines[i]),
+            column=column,
+            expected="a year such as '2005'",
+            fix=REDOWNLOAD,
+        )
+    return text.astype(np.int64)
+
+
 def parse_cells(raw: np.ndarray, rows: np.ndarray, columns: np.ndarray, rel: str) -> np.ndarray:
     """Return the float64 values of raw CSV cells; '' and placeholders become NaN.
 
@@ -313,11 +345,13 @@ def observations_frame(
     year: np.ndarray,
     series: np.ndarray | pd.Categorical,
     value: np.ndarray,
+    note: np.ndarray | pd.Categorical | None = None,
 ) -> pd.DataFrame:
     """Return the cells as a frame conforming to :data:`tables.OBSERVATIONS`.
 
     Text columns may be given as categoricals (see :func:`repeated`): a grid's
     row labels then go through the hash table once per line instead of once per cell.
+    ``note`` defaults to "" for every cell.
     """
     n = len(value)
     frame = pd.DataFrame(
@@ -331,7 +365,7 @@ def observations_frame(
             "year": year.astype(np.int64),
             "series": series,
             "value": value.astype("float64"),
-            "note": repeated(np.array([""], dtype=object), n),
+            "note": repeated(np.array([""], dtype=object), n) if note is None else note,
         }
     )
     return contract.conform(frame, tables.OBSERVATIONS)

@@ -53,38 +53,63 @@ API_ID_COLUMNS: list[str] = ["Country Name", "Country Code", "Indicator Name", "
 _YEAR_LABEL = re.compile(r"^(\d{4})$")
 
 
-def _check_api_preamble(records: list[tuple[int, list[str]]], rel: str) -> None:
-    """Raise :class:`InputError` unless lines 1-4 are the API download's preamble."""
-    expected_lines: list[tuple[str, Callable[[list[str]], bool]]] = [
-        (
-            f'"{API_SOURCE_LINE[0]}","{API_SOURCE_LINE[1]}"',
-            lambda f: tuple(x.strip() for x in f[:2]) == API_SOURCE_LINE,
-        ),
-        ("a blank line", lambda f: not any(x.strip() for x in f)),
-        (f'"{API_UPDATED_LABEL}","<date>"', lambda f: len(f) >= 2 and f[0].strip() == API_UPDATED_LABEL),
-        ("a blank line", lambda f: not any(x.strip() for x in f)),
-    ]
-    for i, (description, ok) in enumerate(expected_lines):
+#: What each preamble line of an API CSV download holds: a description and a check of its fields.
+PreambleLine = tuple[str, Callable[[list[str]], bool]]
+
+
+def _is_blank(fields: list[str]) -> bool:
+    return not any(x.strip() for x in fields)
+
+
+SOURCE_LINE: PreambleLine = (
+    f'"{API_SOURCE_LINE[0]}","{API_SOURCE_LINE[1]}"',
+    lambda f: tuple(x.strip() for x in f[:2]) == API_SOURCE_LINE,
+)
+UPDATED_LINE: PreambleLine = (
+    f'"{API_UPDATED_LABEL}","<date>"',
+    lambda f: len(f) >= 2 and f[0].strip() == API_UPDATED_LABEL,
+)
+BLANK_LINE: PreambleLine = ("a blank line", _is_blank)
+
+#: The four preamble lines of an API CSV download (its column header is on line 5).
+API_CSV_PREAMBLE: list[PreambleLine] = [SOURCE_LINE, BLANK_LINE, UPDATED_LINE, BLANK_LINE]
+
+
+def check_api_preamble(
+    records: list[tuple[int, list[str]]],
+    rel: str,
+    preamble: list[PreambleLine] = API_CSV_PREAMBLE,
+    *,
+    what: str = "line",
+    fix: str = f"{REDOWNLOAD}; do not open and re-save it in a spreadsheet program",
+) -> None:
+    """Raise :class:`InputError` unless ``records`` start with the ``preamble`` lines.
+
+    ``records`` are ``(line or sheet row, fields as text)``; ``what`` names the unit
+    ("line" for CSV, "row" for a sheet) in the messages.
+    """
+    header_at = len(preamble) + 1
+    for i, (description, ok) in enumerate(preamble):
         if i >= len(records):
             raise InputError(
                 problem="the file ends inside the World Bank preamble",
                 file=rel,
                 row=i + 1,
-                expected=f"line {i + 1}: {description}",
+                expected=f"{what} {i + 1}: {description}",
                 fix=REDOWNLOAD,
             )
         line, fields = records[i]
         if line != i + 1 or not ok(fields):
             shown = ",".join(fields)[:80]
             raise InputError(
-                problem=f"unexpected preamble line {shown!r}: this is not an unmodified World Bank API download",
+                problem=f"unexpected preamble {what} {shown!r}: this is not an unmodified World Bank API download",
                 file=rel,
                 row=i + 1,
                 expected=(
-                    f"line {i + 1}: {description} (an API CSV starts with 4 preamble lines, "
-                    f"then the column header on line {API_HEADER_LINE})"
+                    f"{what} {i + 1}: {description} (the download starts with {len(preamble)} preamble "
+                    f"{what}s, then the column header on {what} {header_at})"
                 ),
-                fix=f"{REDOWNLOAD}; do not open and re-save it in a spreadsheet program",
+                fix=fix,
             )
 
 
@@ -137,7 +162,7 @@ def wb_api_last_updated(path: Path) -> str:
     """
     rel = str(path)
     records = csv_records(read_text(Path(path), rel), rel)
-    _check_api_preamble(records, rel)
+    check_api_preamble(records, rel)
     return records[2][1][1].strip()
 
 
@@ -154,7 +179,7 @@ def read_wb_api(path: Path, rel: str, source: str) -> pd.DataFrame:
     Aggregates (WLD, HIC, ...) are kept.
     """
     records, rest, data_line = head_records(read_text(Path(path), rel), API_HEADER_LINE, rel)
-    _check_api_preamble(records, rel)
+    check_api_preamble(records, rel)
     if len(records) < API_HEADER_LINE:
         raise InputError(
             problem="the file ends before the column header",
@@ -164,25 +189,43 @@ def read_wb_api(path: Path, rel: str, source: str) -> pd.DataFrame:
             fix=REDOWNLOAD,
         )
     header_line, header = records[API_HEADER_LINE - 1]
-    require_header(header, API_ID_COLUMNS, file=rel, row=header_line)
-    year_labels, years = _year_columns(header, len(API_ID_COLUMNS), rel, header_line)
-    n_years = len(year_labels)
-
+    year_labels, years = api_header(header, header_line, rel)
     lines, cells = data_lines(rest, data_line, header, header_line, rel, expected="one line per economy and indicator")
+    return api_observations(lines, cells, year_labels, years, rel, source)
 
-    extra = cells[:, len(API_ID_COLUMNS) + n_years :]
-    if extra.size:
-        filled = np.argwhere(np.char.strip(extra.astype(str)) != "")
-        if len(filled):
-            i, j = filled[0]
-            raise InputError(
-                problem=f"value {extra[i, j]!r} in a column without a header label",
-                file=rel,
-                row=int(lines[i]),
-                column=f"(unlabelled column {len(API_ID_COLUMNS) + n_years + j + 1})",
-                expected="nothing after the last year column",
-                fix=REDOWNLOAD,
-            )
+
+def api_header(header: list[str], header_line: int, rel: str) -> tuple[list[str], np.ndarray]:
+    """Check an API layout's column header (text labels); return its year labels and years.
+
+    Raises :class:`InputError` unless the header starts with :data:`API_ID_COLUMNS`
+    followed by distinct four-digit years (trailing empty labels allowed).
+    """
+    require_header(header, API_ID_COLUMNS, file=rel, row=header_line)
+    return _year_columns(header, len(API_ID_COLUMNS), rel, header_line)
+
+
+def api_observations(
+    lines: np.ndarray,
+    cells: np.ndarray,
+    year_labels: list[str],
+    years: np.ndarray,
+    rel: str,
+    source: str,
+    *,
+    column_label: Callable[[int, str], str] | None = None,
+) -> pd.DataFrame:
+    """The observations of an API layout's value grid (the CSV download and the Excel "Data" sheet).
+
+    ``year_labels`` and ``years`` come from :func:`api_header`; ``cells`` holds the data
+    records (text, or numbers and '' from a sheet), one per entry of ``lines`` (physical
+    line or sheet row). ``column_label(j, year_label)`` gives the provenance label of the
+    0-based column ``j`` (default: the year label, as the CSV reader writes it). Raises
+    :class:`InputError` for a value in an unlabelled column, empty or repeated economy and
+    indicator codes, and non-numeric values.
+    """
+    n_years = len(year_labels)
+    first = len(API_ID_COLUMNS)
+    _check_unlabelled(cells[:, first + n_years :], lines, first + n_years, rel)
 
     names, codes, series = cells[:, 0], cells[:, 1], cells[:, 3]
     require_filled(codes, lines, rel, "Country Code")
@@ -191,19 +234,39 @@ def read_wb_api(path: Path, rel: str, source: str) -> pd.DataFrame:
     series = np.char.upper(np.char.strip(series.astype(str))).astype(object)
     check_unique_lines(lines, {"Country Code": codes, "Indicator Code": series}, rel, "data line")
 
+    labels = np.array(
+        [label if column_label is None else column_label(first + j, label) for j, label in enumerate(year_labels)],
+        dtype=object,
+    )
     n = len(lines)
-    raw = cells[:, len(API_ID_COLUMNS) : len(API_ID_COLUMNS) + n_years].ravel()
+    raw = cells[:, first : first + n_years].ravel()
     rows = np.repeat(lines, n_years)
-    columns = np.tile(np.array(year_labels, dtype=object), n)
-    values = parse_cells(raw, rows, columns, rel)
+    values = parse_cells(raw, rows, np.tile(labels, n), rel)
     return observations_frame(
         source=source,
         rel=rel,
         row=rows,
-        column=tiled(np.array(year_labels, dtype=object), n),
-        entity_raw=repeated(names, n_years),
+        column=tiled(labels, n),
+        entity_raw=repeated(np.array([str(x) for x in names], dtype=object), n_years),
         entity_code=repeated(codes, n_years),
         year=np.tile(years, n),
         series=repeated(series, n_years),
         value=values,
     )
+
+
+def _check_unlabelled(extra: np.ndarray, lines: np.ndarray, first: int, rel: str) -> None:
+    """Raise :class:`InputError` at the first value in a column after the last year column."""
+    if not extra.size:
+        return
+    filled = np.argwhere(np.char.strip(extra.astype(str)) != "")
+    if len(filled):
+        i, j = filled[0]
+        raise InputError(
+            problem=f"value {extra[i, j]!r} in a column without a header label",
+            file=rel,
+            row=int(lines[i]),
+            column=f"(unlabelled column {first + j + 1})",
+            expected="nothing after the last year column",
+            fix=REDOWNLOAD,
+        )

@@ -11,12 +11,12 @@ import pandas as pd
 
 from scripts.core.errors import InputError
 from scripts.ingest.readers.csvtext import (
-    REDOWNLOAD,
     check_unique_lines,
     data_lines,
     head_records,
     observations_frame,
     parse_cells,
+    parse_years,
     read_text,
     repeated,
     require_filled,
@@ -131,19 +131,7 @@ def read_wb_datahub(path: Path, rel: str, source: str) -> pd.DataFrame:
     lines, cells = data_lines(rest, data_line, header, header_line, rel, expected="one line per economy and year")
     codes = np.char.strip(cells[:, 1].astype(str)).astype(object)
     require_filled(codes, lines, rel, "Country Code")
-    year_text = np.char.strip(cells[:, 2].astype(str))
-    bad_year = np.flatnonzero(~np.char.isdigit(year_text) | (np.char.str_len(year_text) != 4))
-    if bad_year.size:
-        i = bad_year[0]
-        raise InputError(
-            problem=f"year {cells[i, 2]!r} is not a four-digit year",
-            file=rel,
-            row=int(lines[i]),
-            column="Year",
-            expected="a year such as '2005'",
-            fix=REDOWNLOAD,
-        )
-    years = year_text.astype(np.int64)
+    years = parse_years(cells[:, 2], lines, rel, "Year")
     check_unique_lines(lines, {"Country Code": codes, "Year": years}, rel, "data line")
     columns = np.full(len(lines), "Value", dtype=object)
     values = parse_cells(cells[:, 3], lines, columns, rel)

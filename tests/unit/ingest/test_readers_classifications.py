@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
-import pandas as pd
 import pytest
 from support import DATA
 from support import RAW as RAW_ROOT
+from support.observations import cell as one
 
 from scripts.core import tables
 from scripts.core.errors import InputError
@@ -43,15 +43,6 @@ def rows_to_cells(rows: list[list[object]], first_row: int = 1) -> dict[str, obj
             if v is not None:
                 out[f"{chr(ord('A') + j)}{first_row + i}"] = v
     return out
-
-
-def one(df: pd.DataFrame, **where: object) -> pd.Series:
-    mask = pd.Series(True, index=df.index)
-    for k, v in where.items():
-        mask &= df[k] == v
-    hit = df[mask]
-    assert len(hit) == 1, f"{len(hit)} rows match {where}"
-    return hit.iloc[0]
 
 
 # --------------------------------------------------------------------------- CLASS.xlsx

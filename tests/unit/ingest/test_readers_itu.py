@@ -7,10 +7,10 @@ import math
 from pathlib import Path
 
 import openpyxl
-import pandas as pd
 import pytest
 from openpyxl.styles import Font
 from support import RAW as RAW_ROOT
+from support.observations import cell
 
 from scripts.core import contract, tables
 from scripts.core.errors import InputError
@@ -34,16 +34,6 @@ def write_xlsx(path: Path, sheets: dict[str, dict[str, object]], italic: set[str
                 ws[addr].font = Font(italic=True)
     wb.save(path)
     return path
-
-
-def cell(df: pd.DataFrame, **where: object) -> pd.Series:
-    """Return the single row of ``df`` matching ``where``."""
-    mask = pd.Series(True, index=df.index)
-    for k, v in where.items():
-        mask &= df[k] == v
-    hit = df[mask]
-    assert len(hit) == 1, f"{len(hit)} rows match {where}"
-    return hit.iloc[0]
 
 
 # --------------------------------------------------------------------------- time series

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from support import DATA, RAW
+from support.observations import cell
 
 from scripts.core import contract, tables
 from scripts.core.errors import InputError
@@ -15,16 +15,6 @@ from scripts.ingest.readers.unmdg import read_un_mdg
 
 SMALL = DATA / "unmdg" / "mdg_small.csv"
 REAL = RAW / "unmdg" / "MDG_Export_20191227.csv"
-
-
-def cell(df: pd.DataFrame, **where: object) -> pd.Series:
-    """Return the single row of ``df`` matching ``where``."""
-    mask = pd.Series(True, index=df.index)
-    for k, v in where.items():
-        mask &= df[k] == v
-    hit = df[mask]
-    assert len(hit) == 1, f"{len(hit)} rows match {where}"
-    return hit.iloc[0]
 
 
 def test_small_export() -> None:

@@ -18,12 +18,16 @@ from support import TEST_CONFIG, run_snakemake
 
 pytestmark = pytest.mark.e2e
 
+#: The manifest lists every output, so it follows every change; the published figures, tables and profiles
+#: follow the published (ict) index.
+MANIFEST = {"manifest": 1}
+PUBLISHED = {"index_figures": 1, "quality_figures": 1, "publish_tables": 1, "country_profiles": 1, **MANIFEST}
 #: Everything that depends on the point imputation, and on the masking experiment.
-AFTER_IMPUTE = {"impute": 1, "impute_draws": 1, "index": 2}
+AFTER_IMPUTE = {"impute": 1, "impute_draws": 1, "index": 2, **PUBLISHED}
 AFTER_ACCURACY = {"impute_accuracy": 1, "accuracy_figure": 1, **AFTER_IMPUTE}
 
 CASES: dict[str, tuple[dict, dict[str, int]]] = {
-    "impute.draws": ({"impute": {"draws": 7}}, {"impute_draws": 1}),
+    "impute.draws": ({"impute": {"draws": 7}}, {"impute_draws": 1, **MANIFEST}),
     "impute.masking.candidates": (
         {"impute": {"masking": {"candidates": ["interpolate+carry+group_median", "group_median"]}}},
         AFTER_ACCURACY,
@@ -32,8 +36,9 @@ CASES: dict[str, tuple[dict, dict[str, int]]] = {
         {"impute": {"methods": {"control": ["interpolate", "group_median"]}}},
         {"accuracy_figure": 1, **AFTER_IMPUTE},
     ),
-    "index.audit.silent": ({"index": {"audit": {"silent": 0.25}}}, {"index": 2}),
-    "index.indices.idi.final_scale": ({"index": {"indices": {"idi": {"final_scale": 100}}}}, {"index": 1}),
+    "index.audit.silent": ({"index": {"audit": {"silent": 0.25}}}, {"index": 2, **PUBLISHED}),
+    "index.indices.idi.final_scale": ({"index": {"indices": {"idi": {"final_scale": 100}}}}, {"index": 1, **MANIFEST}),
+    "publish.selected": ({"publish": {"selected": ["KEN"]}}, {"index_figures": 1, **MANIFEST}),
     "impute.screening.min_unit_share": (
         {"impute": {"screening": {"min_unit_share": 0.6}}},
         {"screen": 1, **AFTER_ACCURACY},

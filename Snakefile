@@ -20,9 +20,11 @@ include: "workflow/rules/ingest.smk"
 include: "workflow/rules/harmonize.smk"
 include: "workflow/rules/impute.smk"
 include: "workflow/rules/index.smk"
+include: "workflow/rules/publish.smk"
 
 
 rule all:
     default_target: True
     input:
-        all_outputs(),
+        published_outputs(),
+        rules.manifest.output,

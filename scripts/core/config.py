@@ -112,6 +112,14 @@ def validate_config(config: dict, *, project_root: str | Path, config_file: str 
     db = config["database"]
     if db["first_year"] is not None and db["last_year"] is not None and db["first_year"] > db["last_year"]:
         raise ConfigError(problem="database.first_year is after database.last_year", file=config_file)
+    shown = config["publish"]["index"]
+    if shown not in config["index"]["indices"]:
+        raise ConfigError(
+            problem=f"publish.index = {shown!r} is not an index of index.indices{did_you_mean(shown, config['index']['indices'])}",
+            file=config_file,
+            expected=f"one of {sorted(config['index']['indices'])}",
+            fix="name one of the configured indices under publish.index",
+        )
     ids = [s["id"] for s in config["sources"]]
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:

@@ -14,16 +14,24 @@ from pathlib import Path
 
 import pytest
 import yaml
-from support import TEST_CONFIG, run_snakemake
+from support import ROOT, TEST_CONFIG, run_snakemake
+
+from scripts.core.config import load_yaml
 
 pytestmark = pytest.mark.e2e
 
+#: One index job per entry of index.indices (the test config keeps the default's).
+N_INDICES = len(load_yaml(ROOT / "config" / "config.yaml")["index"]["indices"])
+#: The manifest lists every output, so it follows every change; the published figures, tables and profiles
+#: follow the published (ict) index.
+MANIFEST = {"manifest": 1}
+PUBLISHED = {"index_figures": 1, "quality_figures": 1, "publish_tables": 1, "country_profiles": 1, **MANIFEST}
 #: Everything that depends on the point imputation, and on the masking experiment.
-AFTER_IMPUTE = {"impute": 1, "impute_draws": 1, "index": 3}
+AFTER_IMPUTE = {"impute": 1, "impute_draws": 1, "index": N_INDICES, **PUBLISHED}
 AFTER_ACCURACY = {"impute_accuracy": 1, "accuracy_figure": 1, **AFTER_IMPUTE}
 
 CASES: dict[str, tuple[dict, dict[str, int]]] = {
-    "impute.draws": ({"impute": {"draws": 7}}, {"impute_draws": 1}),
+    "impute.draws": ({"impute": {"draws": 7}}, {"impute_draws": 1, **MANIFEST}),
     "impute.masking.candidates": (
         {"impute": {"masking": {"candidates": ["interpolate+carry+group_median", "group_median"]}}},
         AFTER_ACCURACY,
@@ -32,8 +40,9 @@ CASES: dict[str, tuple[dict, dict[str, int]]] = {
         {"impute": {"methods": {"control": ["interpolate", "group_median"]}}},
         {"accuracy_figure": 1, **AFTER_IMPUTE},
     ),
-    "index.audit.silent": ({"index": {"audit": {"silent": 0.25}}}, {"index": 3}),
-    "index.indices.idi.final_scale": ({"index": {"indices": {"idi": {"final_scale": 100}}}}, {"index": 1}),
+    "index.audit.silent": ({"index": {"audit": {"silent": 0.25}}}, {"index": N_INDICES, **PUBLISHED}),
+    "index.indices.idi.final_scale": ({"index": {"indices": {"idi": {"final_scale": 100}}}}, {"index": 1, **MANIFEST}),
+    "publish.selected": ({"publish": {"selected": ["KEN"]}}, {"index_figures": 1, **MANIFEST}),
     "impute.screening.min_unit_share": (
         {"impute": {"screening": {"min_unit_share": 0.6}}},
         {"screen": 1, **AFTER_ACCURACY},

@@ -107,8 +107,29 @@ def entry_point(rule):
 
 
 def all_outputs():
+    """The final outputs of every stage (each stage adds its own here)."""
     stage3 = (
         rules.impute.output + rules.impute_draws.output + rules.impute_accuracy.output + rules.accuracy_figure.output
     )
     indices = expand(rules.index.output.scores, index=list(config["index"]["indices"]))
     return rules.harmonize.output + rules.database.output + stage3 + indices
+
+
+def published_outputs():
+    """Every output the run publishes: the stages' final outputs, then the figures, tables and profiles."""
+    published = (
+        rules.index_figures.output
+        + rules.quality_figures.output
+        + rules.publish_tables.output
+        + rules.country_profiles.output
+    )
+    return all_outputs() + published
+
+
+def manifest_inputs():
+    """The input files of the run, relative to the project: raw files, catalogue, frameworks, published scores."""
+    raw = [f"{config['paths']['raw']}/{r}" for r in raw_files()]
+    frameworks = [spec["framework"] for spec in config["index"]["indices"].values()]
+    external = [f"{config['paths']['external']}/{r['file']}" for r in config["external_validation"]]
+    manifests = [config["paths"]["manifest"], f"{config['paths']['external']}/MANIFEST.csv"]
+    return sorted(set(raw + list(config["catalogue"].values()) + frameworks + external + manifests))

@@ -1,0 +1,209 @@
+"""The publishing rules: figures, tables, country profiles and the run's manifest.
+
+Each function reads published tables of the earlier stages, draws or formats them with
+the pure modules of this package, and writes PNG + PDF figures (results/figures/),
+CSV + Markdown + LaTeX tables and one Excel workbook (results/tables/), profile pages
+(results/profiles/) and results/MANIFEST.json.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from scripts.core import tables
+from scripts.core.contract import read_table
+from scripts.core.io import read_csv, write_csv, write_json
+from scripts.core.logs import setup_logging
+from scripts.core.plotting import save
+from scripts.publish import figures_index, figures_quality
+from scripts.publish.labels import node_names
+from scripts.publish.manifest import build_manifest, declared_outputs, file_digests, package_versions
+from scripts.publish.profiles import ProfileData, economies_to_profile, headline_outcomes, profile_figure
+from scripts.publish.tables import publication_frame, ranking_table, write_publication
+from scripts.publish.workbook import write_workbook
+
+log = logging.getLogger("ictmdg")
+
+#: Column headings of the published ranking table.
+RANKING_HEADERS = {
+    "iso3": "ISO3",
+    "economy": "Economy",
+    "region": "Region",
+    "income_group": "Income group",
+    "score": "Score",
+    "rank": "Rank",
+    "rank_p05": "Rank band from",
+    "rank_median": "Median rank",
+    "rank_p95": "Rank band to",
+}
+
+
+def _framework(path: str) -> pd.DataFrame:
+    """A framework table as text, blanks as "" (the root's empty parent)."""
+    return read_csv(path, dtype=str, na_values=[])
+
+
+def _structure(framework: pd.DataFrame) -> tuple[str, list[str], list[str]]:
+    """The root, its children (sub-indices) and their aggregate children (pillars) of a framework table."""
+    root = framework.loc[framework["parent"] == "", "node"].iloc[0]
+    subs = framework.loc[framework["parent"] == root, "node"].tolist()
+    parents = set(framework["parent"])
+    pillars = framework.loc[framework["parent"].isin(subs) & framework["node"].isin(parents), "node"].tolist()
+    return root, subs, pillars
+
+
+def _names(framework: pd.DataFrame, catalogue: pd.DataFrame) -> dict[str, str]:
+    return {**dict(zip(catalogue["indicator"], catalogue["name"])), **node_names(framework)}
+
+
+def _tiles(path: str) -> pd.DataFrame:
+    with open(path, encoding="utf-8") as fh:
+        squares = json.load(fh)
+    return pd.DataFrame([{"iso3": s["alpha-3"], "x": s["coordinates"][0], "y": s["coordinates"][1]} for s in squares])
+
+
+def index_figures(snakemake: Any) -> None:
+    """Figures of the published index: ranking, sub-index profiles, trends by group, the tile-grid map."""
+    setup_logging(snakemake)
+    p, inp, out = snakemake.params, snakemake.input, snakemake.output
+    scores = read_table(inp.scores, tables.SCORES)
+    economies = read_table(inp.economies, tables.ECONOMIES)
+    framework = _framework(inp.framework)
+    root, subs, pillars = _structure(framework)
+    title = node_names(framework)[root]
+    save(figures_index.ranking_figure(scores, economies, root=root, title=title), out.ranking_png, out.ranking_pdf)
+    figure = figures_index.profiles_figure(
+        scores,
+        economies,
+        nodes=[*subs, *pillars],
+        node_names=node_names(framework),
+        selected=list(p.selected),
+        title=title,
+    )
+    save(figure, out.profiles_png, out.profiles_pdf)
+    groups = read_table(inp.classification, tables.CLASSIFICATION_BY_YEAR)
+    save(figures_index.trends_figure(scores, groups, root=root, title=title), out.trends_png, out.trends_pdf)
+    figure = figures_index.tile_map_figure(scores, economies, _tiles(inp.tiles), root=root, title=title)
+    save(figure, out.map_png, out.map_pdf)
+
+
+def quality_figures(snakemake: Any) -> None:
+    """Data-quality figures: availability of every indicator by year, and the index's coherence heatmap."""
+    setup_logging(snakemake)
+    p, inp, out = snakemake.params, snakemake.input, snakemake.output
+    catalogue = read_csv(inp.indicators, dtype=str, na_values=[])
+    economies = read_table(inp.economies, tables.ECONOMIES)
+    world_bank = economies.loc[economies["wb"], "iso3"].tolist()
+    panel = read_table(inp.panel, tables.PANEL, columns=["iso3", "year", "indicator", "value"])
+    shares = figures_quality.observed_shares(panel, world_bank, p.first, p.last)
+    roles, names = (
+        dict(zip(catalogue["indicator"], catalogue["role"])),
+        dict(zip(catalogue["indicator"], catalogue["name"])),
+    )
+    save(
+        figures_quality.missingness_figure(shares, roles, names, n_economies=len(world_bank)),
+        out.missing_png,
+        out.missing_pdf,
+    )
+    framework = _framework(inp.framework)
+    root, subs, pillars = _structure(framework)
+    scores = read_table(inp.scores, tables.SCORES)
+    used = read_table(inp.index_indicators, tables.INDEX_INDICATORS)
+    leaves = used.loc[used["status"] == "used", "indicator"].tolist()
+    year = figures_index.latest_year(scores, root)
+    corr = figures_quality.node_correlations(scores, year=year, leaves=leaves, aggregates=[root, *subs, *pillars])
+    figure = figures_quality.coherence_figure(
+        corr, _names(framework, catalogue), title=node_names(framework)[root], year=year
+    )
+    save(figure, out.coherence_png, out.coherence_pdf)
+
+
+def publish_tables(snakemake: Any) -> None:
+    """The published tables (ranking, coverage, coherence) as CSV, Markdown and LaTeX, and all in one workbook."""
+    setup_logging(snakemake)
+    inp, out = snakemake.input, snakemake.output
+    framework = _framework(inp.framework)
+    root, subs, _ = _structure(framework)
+    scores = read_table(inp.scores, tables.SCORES)
+    economies = read_table(inp.economies, tables.ECONOMIES)
+    year = figures_index.latest_year(scores, root)
+    names = node_names(framework)
+    ranking = ranking_table(scores, economies, root=root, sub_indices=subs, year=year)
+    ranking = publication_frame(ranking, headers={**RANKING_HEADERS, **{s: names[s] for s in subs}})
+    coverage = publication_frame(read_table(inp.coverage, tables.COVERAGE), decimals=3)
+    coherence = publication_frame(read_table(inp.coherence_summary, tables.COHERENCE_SUMMARY), decimals=3)
+    sheets = {
+        "ranking": (ranking, f"{names[root]}: scores and ranks of {year}", "tab:ranking"),
+        "coverage": (coverage, "Coverage of every indicator of the harmonised database", "tab:coverage"),
+        "coherence": (
+            coherence,
+            f"{names[root]}: coherence of every aggregate (Cronbach's alpha, first-component share)",
+            "tab:coherence",
+        ),
+    }
+    for name, (frame, caption, label) in sheets.items():
+        write_publication(frame, Path(getattr(out, name)).with_suffix(""), caption=caption, label=label)
+    write_workbook({name: frame for name, (frame, _, _) in sheets.items()}, out.workbook)
+
+
+def country_profiles(snakemake: Any) -> None:
+    """One profile page (PNG and PDF) per economy of ``publish.profiles``, and a list of the pages."""
+    setup_logging(snakemake)
+    p, inp, out = snakemake.params, snakemake.input, snakemake.output
+    framework, catalogue = _framework(inp.framework), read_csv(inp.indicators, dtype=str, na_values=[])
+    root, subs, _ = _structure(framework)
+    imputed = read_table(inp.imputed, tables.IMPUTED)
+    outcomes = headline_outcomes(catalogue, p.outcomes)
+    panel = read_table(inp.panel, tables.PANEL, columns=["iso3", "year", "indicator", "value"])
+    data = ProfileData(
+        scores=read_table(inp.scores, tables.SCORES),
+        contributions=read_table(inp.contributions, tables.CONTRIBUTIONS),
+        strengths=read_table(inp.strengths, tables.STRENGTHS),
+        imputed=imputed[imputed["draw"] == 0],
+        outcomes=panel[panel["indicator"].isin(outcomes)],
+        economies=read_table(inp.economies, tables.ECONOMIES),
+        names=_names(framework, catalogue),
+    )
+    folder = Path(out.folder)
+    pages = []
+    for iso3 in economies_to_profile(p.economies, data.scores, root):
+        figure = profile_figure(
+            data,
+            iso3,
+            root=root,
+            sub_indices=subs,
+            outcomes=outcomes,
+            title=node_names(framework)[root],
+            window=(p.first, p.last),
+        )
+        save(figure, folder / f"{iso3}.png", folder / f"{iso3}.pdf")
+        pages.append(iso3)
+    write_csv(
+        pd.DataFrame({"iso3": pages, "png": [f"{c}.png" for c in pages], "pdf": [f"{c}.pdf" for c in pages]}),
+        folder / "pages.csv",
+    )
+    log.info("country profiles: %d pages", len(pages))
+
+
+def manifest(snakemake: Any) -> None:
+    """results/MANIFEST.json: every output of the run with its sha256, the inputs' sha256, config hash, versions."""
+    setup_logging(snakemake)
+    p, out = snakemake.params, snakemake.output
+    results = Path(p.results)
+    produced = declared_outputs(results, p.output_patterns, Path(out.manifest))
+    project = Path(p.project)
+    inputs = file_digests([project / f for f in p.inputs], project)
+    document = build_manifest(
+        outputs=file_digests(produced, results),
+        inputs=inputs,
+        config=p.config,
+        packages=package_versions(project / "requirements.lock"),
+        version=p.version,
+    )
+    write_json(document, out.manifest)
+    log.info("manifest: %d outputs, %d inputs", len(document["outputs"]), len(document["inputs"]))

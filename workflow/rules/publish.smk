@@ -1,0 +1,201 @@
+# Publishing: figures, tables, country profiles and the manifest of the run.
+
+PUBLISHED = config["publish"]["index"]
+
+
+def index_output(name):
+    """A file of the published index's results folder, e.g. index_output("scores")."""
+    return expand(getattr(rules.index.output, name), index=PUBLISHED)[0]
+
+
+def figure(name, caption, category, label):
+    """The PNG (in the report, with its caption and label) and PDF outputs of one figure."""
+    return {
+        f"{name}_png": report(
+            f"{RESULTS}/figures/{name}.png",
+            caption=f"../report/{caption}.rst",
+            category=category,
+            labels={"figure": label},
+        ),
+        f"{name}_pdf": f"{RESULTS}/figures/{name}.pdf",
+    }
+
+
+rule index_figures:
+    input:
+        scores=index_output("scores"),
+        economies=rules.harmonize.output.economies,
+        classification=rules.harmonize.output.classification,
+        framework=lambda w: project_path(config["index"]["indices"][PUBLISHED]["framework"]),
+        tiles=project_path(f"{config['paths']['external']}/tilegrid/Tile-Grid-Map-Cleaned.json"),
+    output:
+        **figure("ranking", "fig_ranking", "Index", "Ranking of the latest year"),
+        **figure("profiles", "fig_profiles", "Index", "Sub-index profiles of selected economies"),
+        **figure("trends", "fig_trends", "Index", "Trends by region and income group"),
+        **figure("map", "fig_map", "Index", "World tile-grid map"),
+    log:
+        log_path("publish", "index_figures"),
+    benchmark:
+        bench_path("publish", "index_figures")
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        **leaves(selected="publish.selected"),
+    message:
+        "Figures of the {PUBLISHED} index"
+    script:
+        entry_point("index_figures")
+
+
+rule quality_figures:
+    input:
+        panel=rules.harmonize.output.panel,
+        economies=rules.harmonize.output.economies,
+        indicators=CATALOGUE["indicators"],
+        scores=index_output("scores"),
+        index_indicators=index_output("indicators"),
+        framework=lambda w: project_path(config["index"]["indices"][PUBLISHED]["framework"]),
+    output:
+        **figure("missing", "fig_missing", "Data quality", "Data availability by indicator and year"),
+        **figure("coherence", "fig_coherence", "Data quality", "Coherence heatmap"),
+    log:
+        log_path("publish", "quality_figures"),
+    benchmark:
+        bench_path("publish", "quality_figures")
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        **leaves(first="analysis.first_year", last="analysis.last_year"),
+    message:
+        "Data-quality figures"
+    script:
+        entry_point("quality_figures")
+
+
+rule publish_tables:
+    input:
+        scores=index_output("scores"),
+        economies=rules.harmonize.output.economies,
+        coverage=rules.harmonize.output.coverage,
+        coherence_summary=index_output("coherence_summary"),
+        framework=lambda w: project_path(config["index"]["indices"][PUBLISHED]["framework"]),
+    output:
+        ranking=f"{RESULTS}/tables/ranking.csv",
+        ranking_md=f"{RESULTS}/tables/ranking.md",
+        ranking_tex=f"{RESULTS}/tables/ranking.tex",
+        ranking_html=report(
+            f"{RESULTS}/tables/ranking.html",
+            caption="../report/tab_ranking.rst",
+            category="Tables",
+            labels={"table": "Ranking of the latest year"},
+        ),
+        coverage=f"{RESULTS}/tables/coverage.csv",
+        coverage_md=f"{RESULTS}/tables/coverage.md",
+        coverage_tex=f"{RESULTS}/tables/coverage.tex",
+        coverage_html=report(
+            f"{RESULTS}/tables/coverage.html",
+            caption="../report/tab_coverage.rst",
+            category="Tables",
+            labels={"table": "Coverage of the database"},
+        ),
+        coherence=f"{RESULTS}/tables/coherence.csv",
+        coherence_md=f"{RESULTS}/tables/coherence.md",
+        coherence_tex=f"{RESULTS}/tables/coherence.tex",
+        coherence_html=report(
+            f"{RESULTS}/tables/coherence.html",
+            caption="../report/tab_coherence.rst",
+            category="Tables",
+            labels={"table": "Coherence audit"},
+        ),
+        workbook=f"{RESULTS}/tables/tables.xlsx",
+    log:
+        log_path("publish", "publish_tables"),
+    benchmark:
+        bench_path("publish", "publish_tables")
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    message:
+        "Published tables (CSV, Markdown, LaTeX, Excel)"
+    script:
+        entry_point("publish_tables")
+
+
+rule country_profiles:
+    input:
+        **CATALOGUE,
+        scores=index_output("scores"),
+        contributions=index_output("contributions"),
+        strengths=index_output("strengths"),
+        imputed=rules.impute.output.imputed,
+        panel=rules.harmonize.output.panel,
+        economies=rules.harmonize.output.economies,
+        framework=lambda w: project_path(config["index"]["indices"][PUBLISHED]["framework"]),
+    output:
+        folder=report(
+            directory(f"{RESULTS}/profiles"),
+            patterns=["{iso3}.png"],
+            caption="../report/fig_profile.rst",
+            category="Country profiles",
+            labels={"economy": "{iso3}"},
+        ),
+    log:
+        log_path("publish", "country_profiles"),
+    benchmark:
+        bench_path("publish", "country_profiles")
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        **leaves(
+            economies="publish.profiles",
+            outcomes="publish.profile_outcomes",
+            first="analysis.first_year",
+            last="analysis.last_year",
+        ),
+    message:
+        "Country profiles"
+    script:
+        entry_point("country_profiles")
+
+
+rule manifest:
+    input:
+        published_outputs(),
+    output:
+        manifest=f"{RESULTS}/MANIFEST.json",
+    log:
+        log_path("publish", "manifest"),
+    benchmark:
+        bench_path("publish", "manifest")
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        results=RESULTS,
+        project=str(PROJECT),
+        version=PROJECT_VERSION,
+        config=config,
+        inputs=lambda w: manifest_inputs(),
+        output_patterns=lambda w: [str(o) for r in workflow.rules for o in r.output],
+    message:
+        "Manifest of the run's outputs"
+    script:
+        entry_point("manifest")

@@ -115,7 +115,8 @@ def validate_config(config: dict, *, project_root: str | Path, config_file: str 
     shown = config["publish"]["index"]
     if shown not in config["index"]["indices"]:
         raise ConfigError(
-            problem=f"publish.index = {shown!r} is not an index of index.indices{did_you_mean(shown, config['index']['indices'])}",
+            problem=f"publish.index = {shown!r} is not an index of index.indices"
+            + did_you_mean(shown, config["index"]["indices"]),
             file=config_file,
             expected=f"one of {sorted(config['index']['indices'])}",
             fix="name one of the configured indices under publish.index",

@@ -7,7 +7,7 @@ the uncertainty analysis all call it, so the three compute the same index.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -77,7 +77,29 @@ def prepare_index(
     table = table.assign(weight=pd.to_numeric(table["weight"]), direction=pd.to_numeric(table["direction"]))
     framework = load_framework(table, source=framework_file)
     wide, pruned, report = select_indicators(point, framework, screening, first, last)
-    return PreparedIndex(pruned, index_spec(settings), wide, report, settings["treatment"])
+    return PreparedIndex(
+        pruned, with_catalogue_goalposts(index_spec(settings), catalogue), wide, report, settings["treatment"]
+    )
+
+
+def with_catalogue_goalposts(spec: IndexSpec, catalogue: pd.DataFrame) -> IndexSpec:
+    """Fill the fixed goalposts of ``bounds: reference`` from the catalogue's [min, max] where config gives none.
+
+    The catalogue's bounds are the indicator's natural range (0-100 for a percentage), the
+    same for every run and release. An indicator with neither is left for the
+    normalisation to report (ConfigError naming it).
+    """
+    ns = spec.normalisation
+    if ns.method != "minmax" or ns.params.get("bounds") != "reference":
+        return spec
+    given = dict(ns.params.get("goalposts") or {})
+    cat = catalogue.set_index("indicator")
+    for ind in cat.index:
+        lo, hi = pd.to_numeric(pd.Series([cat.at[ind, "min"], cat.at[ind, "max"]]), errors="coerce")
+        if ind not in given and np.isfinite(lo) and np.isfinite(hi):
+            given[ind] = (float(lo), float(hi))
+    params = {**ns.params, "goalposts": given}
+    return replace(spec, normalisation=replace(ns, params=params))
 
 
 def attach_themes(framework_table: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFrame:

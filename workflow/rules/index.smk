@@ -17,6 +17,12 @@ rule index:
         contributions=f"{RESULTS}/04_index/{{index}}/contributions.parquet",
         weights=f"{RESULTS}/04_index/{{index}}/weights.csv",
         indicators=f"{RESULTS}/04_index/{{index}}/indicators.csv",
+        goalposts=report(
+            f"{RESULTS}/04_index/{{index}}/goalposts.csv",
+            caption="../report/goalposts.rst",
+            category="Indices",
+            subcategory="{index}",
+        ),
         treatment=f"{RESULTS}/04_index/{{index}}/treatment.csv",
         treated_points=f"{RESULTS}/04_index/{{index}}/treated_points.csv",
         coherence=f"{RESULTS}/04_index/{{index}}/coherence.csv",

@@ -36,6 +36,7 @@ from scripts.core.tables.index import (
     CONTRIBUTIONS,
     EXTERNAL_UNMATCHED,
     EXTERNAL_VALIDATION,
+    GOALPOSTS,
     INDEX_INDICATORS,
     SCORES,
     STRENGTHS,

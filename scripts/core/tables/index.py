@@ -53,6 +53,27 @@ INDEX_INDICATORS = Table(
     ("indicator",),
 )
 
+#: The goalposts (lo, hi) each indicator is normalised between (see scripts.index.goalposts).
+GOALPOSTS = Table(
+    "goalpost",
+    {
+        "indicator": "string",
+        "year": "Int64",  # <NA>: one pair for all years (pooled or base year); the year under time: by_year
+        "rule": "string",  # "minmax" | "quantile" | "reference" (fixed values, from config or the catalogue)
+        "lo": "float64",  # the value scoring the bottom of the range, in the units normalised ...
+        "hi": "float64",  # ... (the indicator's unit, or log units where treatment took logs): scores the top
+        "lo_iso3": "string",  # the economy-year whose value is lo ("" / <NA> for fixed goalposts) ...
+        "lo_year": "Int64",
+        "hi_iso3": "string",  # ... and hi
+        "hi_year": "Int64",
+        "n_values": "int64",  # values in the reference set the bounds come from
+        "n_spikes": "int64",  # isolated spikes replaced by a neighbour's value in the reference set (despike)
+        "n_below": "int64",  # values below lo: capped at the bottom of the range (robust rules, clip) ...
+        "n_above": "int64",  # ... and above hi
+    },
+    ("indicator", "year"),
+)
+
 #: Outlier treatment per indicator (see scripts.index.outliers).
 TREATMENT = Table(
     "treated indicator",

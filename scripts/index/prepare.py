@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from scripts.core.errors import ConfigError
+from scripts.index.denominate import denominate, denomination_spec
 from scripts.index.engine import IndexResult, IndexSpec, NormSpec, compute_index
 from scripts.index.framework import Framework, load_framework
 from scripts.index.outliers import TreatResult, treat_outliers
@@ -77,6 +78,9 @@ def prepare_index(
     table = table.assign(weight=pd.to_numeric(table["weight"]), direction=pd.to_numeric(table["direction"]))
     framework = load_framework(table, source=framework_file)
     wide, pruned, report = select_indicators(point, framework, screening, first, last)
+    denomby = denomination_spec(settings.get("denominate"))
+    if denomby:
+        wide = denominate(wide, panel_columns(point, {by for by, _ in denomby.values()}), denomby)
     return PreparedIndex(
         pruned, with_catalogue_goalposts(index_spec(settings), catalogue), wide, report, settings["treatment"]
     )
@@ -116,6 +120,14 @@ def attach_themes(framework_table: pd.DataFrame, catalogue: pd.DataFrame) -> pd.
     fill = t["node"].map(tags).fillna("")
     t["themes"] = np.where(t["themes"].str.strip() == "", fill, t["themes"])
     return t
+
+
+def panel_columns(point: pd.DataFrame, indicators: set[str]) -> pd.DataFrame:
+    """The wide (iso3, year) frame of some indicators of the point imputation (e.g. denominators)."""
+    sel = point[point["indicator"].isin(sorted(indicators))]
+    wide = sel.pivot_table(index=[UNIT, YEAR], columns="indicator", values="value", aggfunc="first", observed=True)
+    wide.columns = wide.columns.astype(str)
+    return wide.astype("float64")
 
 
 def select_indicators(

@@ -22,7 +22,7 @@ from scripts.core.contract import empty, read_table, write_table
 from scripts.core.io import read_csv, write_csv
 from scripts.core.logs import setup_logging
 from scripts.core.provenance import load_manifest, verify_files
-from scripts.index.coherence import audit_coherence
+from scripts.index.coherence import audit_coherence, coherence_by_year, node_correlations
 from scripts.index.external import external_table, name_lookup, read_references
 from scripts.index.goalposts import published_goalposts
 from scripts.index.prepare import YEAR, prepare_index
@@ -91,6 +91,8 @@ def index(snakemake: Any) -> None:
         write_csv(pd.DataFrame(), out.treated_points)
     write_table(child_table, out.coherence, tables.COHERENCE)
     write_table(summary, out.coherence_summary, tables.COHERENCE_SUMMARY)
+    write_table(coherence_by_year(result), out.coherence_by_year, tables.COHERENCE_BY_YEAR)
+    write_table(node_correlations(result), out.node_correlations, tables.NODE_CORRELATIONS)
     strengths = strengths_weaknesses(result.normalised, result.node_ranks[list(fw.leaves)], n=3)
     write_table(strengths, out.strengths, tables.STRENGTHS)
     write_table(validation, out.validation, tables.EXTERNAL_VALIDATION)

@@ -32,6 +32,13 @@ rule index:
             category="Indices",
             subcategory="{index}",
         ),
+        coherence_by_year=f"{RESULTS}/04_index/{{index}}/coherence_by_year.csv",
+        node_correlations=report(
+            f"{RESULTS}/04_index/{{index}}/node_correlations.csv",
+            caption="../report/node_correlations.rst",
+            category="Indices",
+            subcategory="{index}",
+        ),
         strengths=f"{RESULTS}/04_index/{{index}}/strengths_weaknesses.csv",
         validation=report(
             f"{RESULTS}/04_index/{{index}}/external_validation.csv",

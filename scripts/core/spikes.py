@@ -30,52 +30,67 @@ import pandas as pd
 _MAD_SD, _LEVEL_FLOOR = 1.4826, 0.01
 
 
-def _neighbours(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Values, previous-year values and next-year values of the same unit (NaN where no such row)."""
-    x = frame.to_numpy(dtype=float)
-    units = pd.factorize(frame.index.get_level_values(0))[0]
-    years = frame.index.get_level_values(1).to_numpy(dtype=np.int64)
-    n = len(frame)
-    step = (units[1:] == units[:-1]) & (years[1:] == years[:-1] + 1)
-    prev_row = np.full(n, -1)
-    prev_row[1:][step] = np.arange(n - 1)[step]
-    next_row = np.full(n, -1)
-    next_row[:-1][step] = np.arange(1, n)[step]
-    prev = np.where((prev_row >= 0)[:, None], x[np.maximum(prev_row, 0)], np.nan)
-    nxt = np.where((next_row >= 0)[:, None], x[np.maximum(next_row, 0)], np.nan)
-    return x, prev, nxt
+def _cube(wide: pd.DataFrame) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    """The values as a dense (unit, indicator, year) array (NaN where no row), and the rows' index into it.
+
+    Years are the last axis, so that the sorts along them run over contiguous memory.
+    """
+    units = pd.factorize(wide.index.get_level_values(0))[0]
+    years = wide.index.get_level_values(1).to_numpy(dtype=np.int64)
+    first = int(years.min()) if len(years) else 0
+    k = wide.shape[1]
+    slot = (units[:, None], np.arange(k)[None, :], (years - first)[:, None])
+    cube = np.full((units.max(initial=-1) + 1, k, int(years.max(initial=first)) - first + 1), np.nan)
+    cube[slot] = wide.to_numpy(dtype=float)
+    return cube, slot
+
+
+def _shifted(cube: np.ndarray, by: int) -> np.ndarray:
+    """The cube shifted along the years: ``by=1`` gives each cell its previous year's value, -1 the next year's."""
+    out = np.full_like(cube, np.nan)
+    if by > 0:
+        out[..., by:] = cube[..., :-by]
+    else:
+        out[..., :by] = cube[..., -by:]
+    return out
+
+
+def _nanmedian(a: np.ndarray) -> np.ndarray:
+    """Median along the last axis ignoring NaN (NaN for an all-NaN slice), vectorised (np.nanmedian loops)."""
+    srt = np.sort(a, axis=-1)  # NaN sort last
+    n = (~np.isnan(a)).sum(axis=-1, keepdims=True)
+    lo = np.take_along_axis(srt, np.maximum((n - 1) // 2, 0), axis=-1)
+    hi = np.take_along_axis(srt, np.maximum(n // 2, 0), axis=-1)
+    return np.where(n > 0, (lo + hi) / 2.0, np.nan)
+
+
+def _scores(cube: np.ndarray, min_points: int) -> np.ndarray:
+    """The robust z of every cell of the cube (see the module docstring)."""
+    prev, nxt = _shifted(cube, 1), _shifted(cube, -1)
+    diff = cube - prev
+    with np.errstate(invalid="ignore"):
+        mad = _nanmedian(np.abs(diff - _nanmedian(diff))) * _MAD_SD
+        step = _nanmedian(np.abs(diff))
+        level = _nanmedian(np.abs(cube)) * _LEVEL_FLOOR
+        scale = np.where(mad > 0, mad, np.where(step > 0, step, level))
+        count = (~np.isnan(cube)).sum(axis=-1, keepdims=True)
+        scale = np.where((count >= min_points) & (scale > 0), scale, np.nan)
+        near = np.minimum(np.abs(cube - prev), np.abs(cube - nxt)) * np.sign(cube - prev) / scale
+        beyond = ((cube > prev) & (cube > nxt)) | ((cube < prev) & (cube < nxt))
+    return np.where(np.isfinite(near), np.where(beyond, near, 0.0), np.nan)
 
 
 def spike_scores(wide: pd.DataFrame, *, min_points: int = 5) -> pd.DataFrame:
     """Return the robust z of every cell of ``wide`` (same index and columns), NaN where untested.
 
-    ``wide``: index (unit, year) (the year second, integer), columns = indicators, NaN =
-    missing. A cell is tested when it and both neighbouring years of the same unit are
-    observed and the unit's series has at least ``min_points`` observed values. The z
+    ``wide``: index (unit, year) (the year second, integer; unique), columns = indicators,
+    NaN = missing. A cell is tested when it and both neighbouring years of the same unit
+    are observed and the unit's series has at least ``min_points`` observed values. The z
     is signed (positive: above both neighbours) and 0 where the value is not beyond both
     neighbours. Units of z: robust standard deviations of the series' year-on-year changes.
     """
-    frame = wide.sort_index()
-    x, prev, nxt = _neighbours(frame)
-    units = pd.factorize(frame.index.get_level_values(0))[0]
-    scale = _series_scale(x, x - prev, units, min_points)
-    with np.errstate(invalid="ignore"):
-        near = np.minimum(np.abs(x - prev), np.abs(x - nxt)) * np.sign(x - prev) / scale
-    beyond = ((x > prev) & (x > nxt)) | ((x < prev) & (x < nxt))
-    z = np.where(np.isfinite(near), np.where(beyond, near, 0.0), np.nan)
-    return pd.DataFrame(z, index=frame.index, columns=frame.columns).reindex(wide.index)
-
-
-def _series_scale(x: np.ndarray, diff: np.ndarray, units: np.ndarray, min_points: int) -> np.ndarray:
-    """Per row, the robust sd of its unit's first differences (NaN: too few points or an all-zero series)."""
-    d = pd.DataFrame(diff)
-    med = d.groupby(units).transform("median")
-    mad = (d - med).abs().groupby(units).transform("median").to_numpy() * _MAD_SD
-    step = d.abs().groupby(units).transform("median").to_numpy()
-    level = pd.DataFrame(np.abs(x)).groupby(units).transform("median").to_numpy() * _LEVEL_FLOOR
-    scale = np.where(mad > 0, mad, np.where(step > 0, step, level))
-    count = pd.DataFrame((~np.isnan(x)).astype(float)).groupby(units).transform("sum").to_numpy()
-    return np.where((count >= min_points) & (scale > 0), scale, np.nan)
+    cube, slot = _cube(wide)
+    return pd.DataFrame(_scores(cube, min_points)[slot], index=wide.index, columns=wide.columns)
 
 
 def isolated_spikes(wide: pd.DataFrame, *, threshold: float, min_points: int = 5) -> pd.DataFrame:
@@ -92,9 +107,12 @@ def despike(wide: pd.DataFrame, *, threshold: float, min_points: int = 5) -> tup
     changes nothing outside that economy's series. ``spikes`` is the boolean mask of
     :func:`isolated_spikes`. Units: those of ``wide``.
     """
-    frame = wide.sort_index()
-    x, prev, nxt = _neighbours(frame)
-    mask = isolated_spikes(frame, threshold=threshold, min_points=min_points).to_numpy()
-    fixed = np.where(mask, np.median(np.stack([prev, x, nxt]), axis=0), x)
-    values = pd.DataFrame(fixed, index=frame.index, columns=frame.columns).reindex(wide.index)
-    return values, pd.DataFrame(mask, index=frame.index, columns=frame.columns).reindex(wide.index)
+    cube, slot = _cube(wide)
+    with np.errstate(invalid="ignore"):
+        mask = np.abs(_scores(cube, min_points)) > threshold
+    prev, nxt = _shifted(cube, 1), _shifted(cube, -1)
+    # The median of three, max(min(a, b), min(max(a, b), c)): the neighbour nearer the spike.
+    middle = np.maximum(np.minimum(prev, cube), np.minimum(np.maximum(prev, cube), nxt))
+    fixed = np.where(mask, middle, cube)
+    values = pd.DataFrame(fixed[slot], index=wide.index, columns=wide.columns)
+    return values, pd.DataFrame(mask[slot], index=wide.index, columns=wide.columns)

@@ -315,17 +315,11 @@ def _robust_bounds(
     wide: pd.DataFrame, d: np.ndarray, settings: dict[str, Any], ref: _Reference
 ) -> tuple[np.ndarray, np.ndarray]:
     """The minimum and range of the flipped values ``x * d`` implied by the goalposts, per row or pooled."""
-    table = goalpost_bounds(wide, **settings, reference_rows=ref.mask, by_year=ref.by_year)
-    k = wide.shape[1]
+    gp = goalpost_bounds(wide, **settings, reference_rows=ref.mask, by_year=ref.by_year)
+    lo_v, hi_v = gp.lo, gp.hi  # (1, k) pooled or base year; (years, k) by year
     if ref.by_year:
-        years = np.asarray(wide.index.get_level_values(1))
-        lo = table.pivot(index="year", columns="indicator", values="lo").reindex(columns=wide.columns)
-        hi = table.pivot(index="year", columns="indicator", values="hi").reindex(columns=wide.columns)
-        lo_v = lo.reindex(years).to_numpy(dtype=float)
-        hi_v = hi.reindex(years).to_numpy(dtype=float)
-    else:
-        lo_v = table["lo"].to_numpy(dtype=float).reshape(1, k)
-        hi_v = table["hi"].to_numpy(dtype=float).reshape(1, k)
+        rows = np.searchsorted(np.asarray(gp.years), np.asarray(wide.index.get_level_values(1)))
+        lo_v, hi_v = lo_v[rows], hi_v[rows]
     # Flipped (direction -1) values -x run from -hi to -lo.
     mn = np.where(d > 0, lo_v, -hi_v)
     return mn, hi_v - lo_v

@@ -39,20 +39,20 @@ def smooth_panel(seed: int = 7) -> pd.DataFrame:
 
 def test_quantile_bounds_are_outward_order_statistics_by_hand():
     # 101 values 1..101: positions floor(0.01 * 100) = 1 and ceil(0.99 * 100) = 99 -> values 2 and 100.
-    t = goalpost_bounds(ladder(), "quantile", quantiles=(0.01, 0.99))
+    t = goalpost_bounds(ladder(), "quantile", quantiles=(0.01, 0.99)).table()
     r = t.iloc[0]
     assert (r["lo"], r["hi"]) == (2.0, 100.0)
     assert (r["lo_iso3"], r["lo_year"], r["hi_iso3"], r["hi_year"]) == ("U001", 2000, "U099", 2000)
     assert (r["n_values"], r["n_below"], r["n_above"], r["n_spikes"]) == (101, 1, 1, 0)
     # 201 values: positions floor(0.05 * 200) = 10 and ceil(0.95 * 200) = 190 -> 11 and 191.
-    t = goalpost_bounds(ladder(201), "quantile", quantiles=(0.05, 0.95))
+    t = goalpost_bounds(ladder(201), "quantile", quantiles=(0.05, 0.95)).table()
     assert (t.at[0, "lo"], t.at[0, "hi"]) == (11.0, 191.0)
 
 
 def test_minmax_rule_names_the_first_of_tied_extremes():
     w = ladder(5)
     w.iloc[4, 0] = 4.0  # U003 and U004 share the maximum 4
-    r = goalpost_bounds(w, "minmax").iloc[0]
+    r = goalpost_bounds(w, "minmax").table().iloc[0]
     assert (r["lo"], r["hi"], r["lo_iso3"], r["hi_iso3"]) == (1.0, 4.0, "U000", "U003")
     assert (r["n_below"], r["n_above"]) == (0, 0)
 
@@ -76,7 +76,8 @@ def test_a_planted_one_year_spike_moves_neither_goalpost_nor_other_economies():
     w = smooth_panel()
     d = pd.Series({"enrol": 1, "mobile": 1})
     planted = plant(w)
-    before, after = goalpost_bounds(w, **bounds_settings(ROBUST)), goalpost_bounds(planted, **bounds_settings(ROBUST))
+    before = goalpost_bounds(w, **bounds_settings(ROBUST)).table()
+    after = goalpost_bounds(planted, **bounds_settings(ROBUST)).table()
     pd.testing.assert_frame_equal(before[["lo", "hi", "lo_iso3", "hi_iso3"]], after[["lo", "hi", "lo_iso3", "hi_iso3"]])
     assert after.set_index("indicator").at["enrol", "n_spikes"] == 1
     n0 = normalise(w, "minmax", directions=d, params=ROBUST)
@@ -91,7 +92,7 @@ def test_the_same_spike_moves_every_score_under_plain_minmax():
     w = smooth_panel()
     d = pd.Series({"enrol": 1, "mobile": 1})
     planted = plant(w)
-    assert goalpost_bounds(planted, "minmax").set_index("indicator").at["enrol", "hi"] == 194.5
+    assert goalpost_bounds(planted, "minmax").table().set_index("indicator").at["enrol", "hi"] == 194.5
     n0 = normalise(w, "minmax", directions=d, params={"range": (0, 100)})
     n1 = normalise(planted, "minmax", directions=d, params={"range": (0, 100)})
     others = n0.index.get_level_values(0) != "E07"
@@ -99,8 +100,8 @@ def test_the_same_spike_moves_every_score_under_plain_minmax():
     # Quantiles alone move the upper goalpost by one order statistic: despike is what pins it.
     q_only = {"bounds": "quantile", "quantiles": (0.01, 0.99)}
     assert (
-        goalpost_bounds(planted, **bounds_settings(q_only)).at[0, "hi"]
-        != goalpost_bounds(w, **bounds_settings(q_only)).at[0, "hi"]
+        goalpost_bounds(planted, **bounds_settings(q_only)).hi[0, 0]
+        != goalpost_bounds(w, **bounds_settings(q_only)).hi[0, 0]
     )
 
 
@@ -138,7 +139,7 @@ def test_values_beyond_robust_goalposts_are_capped_and_counted():
 def test_reference_goalposts_are_fixed_and_need_every_indicator():
     w = smooth_panel()
     ref = {"bounds": "reference", "goalposts": {"enrol": (0, 100), "mobile": (0, 120)}}
-    t = goalpost_bounds(w, **bounds_settings(ref)).set_index("indicator")
+    t = goalpost_bounds(w, **bounds_settings(ref)).table().set_index("indicator")
     assert t.loc["enrol", ["lo", "hi"]].tolist() == [0.0, 100.0]
     assert t.loc["enrol", "n_above"] == int((w["enrol"] > 100).sum()) and t.loc["enrol", "lo_iso3"] == ""
     n = normalise(w, "minmax", directions=pd.Series({"enrol": 1, "mobile": 1}), params=ref)
@@ -160,10 +161,10 @@ def test_bad_rules_and_quantiles_are_config_errors():
 def test_base_year_and_by_year_reference_sets():
     w = smooth_panel()
     years = w.index.get_level_values(1)
-    base = goalpost_bounds(w, "quantile", reference_rows=np.asarray(years == 2005)).set_index("indicator")
-    only = goalpost_bounds(w[years == 2005], "quantile").set_index("indicator")
+    base = goalpost_bounds(w, "quantile", reference_rows=np.asarray(years == 2005)).table().set_index("indicator")
+    only = goalpost_bounds(w[years == 2005], "quantile").table().set_index("indicator")
     assert base.loc["enrol", ["lo", "hi"]].tolist() == only.loc["enrol", ["lo", "hi"]].tolist()
-    by_year = goalpost_bounds(w, "minmax", by_year=True)
+    by_year = goalpost_bounds(w, "minmax", by_year=True).table()
     assert len(by_year) == 2 * 16
     r = by_year[(by_year["indicator"] == "enrol") & (by_year["year"] == 2010)].iloc[0]
     assert r["hi"] == w.loc[years == 2010, "enrol"].max()

@@ -106,13 +106,21 @@ def validate_ranges(
     return report
 
 
-def flag_spikes(panel: pd.DataFrame, indicators: pd.DataFrame, *, threshold: float, min_points: int) -> pd.DataFrame:
+def flag_spikes(
+    panel: pd.DataFrame,
+    indicators: pd.DataFrame,
+    *,
+    threshold: float,
+    min_points: int,
+    flagged: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Return the validation rows of the panel's isolated one-year spikes (rule "isolated spike").
 
     A spike is a value beyond both neighbouring years of its series by more than
     ``threshold`` robust sds of the series' year-on-year changes
     (:func:`scripts.core.spikes.spike_scores`); ``bound`` is the nearer neighbour's value,
-    ``robust_z`` the signed score. The values stay in the panel: this is a flag, not a drop.
+    ``robust_z`` the signed score. Cells already in ``flagged`` (the range report) are
+    reported there only, once. The values stay in the panel: this is a flag, not a drop.
     """
     wide = panel.pivot_table(index=["iso3", "year"], columns="indicator", values="value", observed=True)
     wide.columns = wide.columns.astype(str)
@@ -123,6 +131,9 @@ def flag_spikes(panel: pd.DataFrame, indicators: pd.DataFrame, *, threshold: flo
         return empty(tables.VALIDATION)
     hits.columns = ["iso3", "year", "indicator", "robust_z"]
     keys = ["iso3", "year", "indicator"]
+    if flagged is not None and len(flagged):
+        seen = pd.MultiIndex.from_frame(flagged[keys].astype({"iso3": str, "indicator": str}))
+        hits = hits[~pd.MultiIndex.from_frame(hits[keys].astype({"iso3": str, "indicator": str})).isin(seen)]
     cells = panel.astype({"iso3": str, "indicator": str}).merge(hits.astype({"iso3": str}), on=keys)
     cells = cells.merge(indicators[["indicator", "unit"]], on="indicator", how="left")
     lookup = panel.astype({"iso3": str, "indicator": str}).set_index(keys)["value"]

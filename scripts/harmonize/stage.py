@@ -73,8 +73,10 @@ def harmonize(snakemake: Any) -> None:
     )
     panel = build_panel(trail)
     report = validate_ranges(panel, cat["indicators"], tolerance=p.tolerance, mode=p.out_of_range)
-    spikes = flag_spikes(panel, cat["indicators"], threshold=p.spike_threshold, min_points=p.spike_min_points)
-    report = pd.concat([report, spikes], ignore_index=True).sort_values(["indicator", "iso3", "year", "rule"])
+    spikes = flag_spikes(
+        panel, cat["indicators"], threshold=p.spike_threshold, min_points=p.spike_min_points, flagged=report
+    )
+    report = pd.concat([report, spikes], ignore_index=True).sort_values(["indicator", "iso3", "year"])
     recon = reconciliation(trail)
     check_accounted(recon, len(obs))
 

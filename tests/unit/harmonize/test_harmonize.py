@@ -295,3 +295,7 @@ def test_spike_flag_names_tonga_2002_and_keeps_the_value() -> None:
     assert flag_spikes(panel, ind, threshold=6.0, min_points=5).empty
     assert len(panel) == 7  # a flag, not a drop
     contract.conform(rep, tables.VALIDATION)
+    # A value already reported out of range is reported once, as out of range.
+    ranges = validate_ranges(panel, ind.assign(min=0.0, max=150.0), tolerance=0.5, mode="flag")
+    assert ranges["year"].tolist() == [2002]
+    assert flag_spikes(panel, ind, threshold=5.0, min_points=5, flagged=ranges).empty

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scripts.core import tables
 from scripts.core.contract import read_table, write_table
@@ -191,3 +193,22 @@ def test_reference_goalposts_default_to_the_catalogue_range():
     filled = with_catalogue_goalposts(spec, cat).normalisation.params["goalposts"]
     assert filled == {"a": (0, 50), "b": (0.0, 100.0)}  # config first; no catalogue max, no goalpost
     assert with_catalogue_goalposts(IndexSpec(), cat) == IndexSpec()
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), q_lo=st.floats(0.0, 0.2), q_hi=st.floats(0.8, 1.0))
+def test_properties_row_order_range_and_counts(seed: int, q_lo: float, q_hi: float):
+    w = smooth_panel(seed)
+    params = {"bounds": "quantile", "quantiles": (q_lo, q_hi), "despike": 5}
+    d = pd.Series({"enrol": 1, "mobile": -1})
+    a = normalise(w, "minmax", directions=d, params=params)
+    shuffled = w.sample(frac=1.0, random_state=seed)
+    b = normalise(shuffled, "minmax", directions=d, params=params).reindex(a.index)
+    pd.testing.assert_frame_equal(a, b)  # the row order does not matter
+    assert ((a >= 0) & (a <= 100)).all(axis=None)  # capped
+    t = goalpost_bounds(w, **bounds_settings(params)).table().set_index("indicator")
+    for ind in w.columns:
+        lo, hi = t.at[ind, "lo"], t.at[ind, "hi"]
+        assert lo <= hi
+        assert t.at[ind, "n_below"] == int((w[ind] < lo).sum()) and t.at[ind, "n_above"] == int((w[ind] > hi).sum())
+        assert (w[ind] == hi).any() or t.at[ind, "n_spikes"] > 0  # an observed value (or a replaced spike's)

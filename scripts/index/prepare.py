@@ -94,7 +94,7 @@ def with_catalogue_goalposts(spec: IndexSpec, catalogue: pd.DataFrame) -> IndexS
     normalisation to report (ConfigError naming it).
     """
     ns = spec.normalisation
-    if ns.method != "minmax" or ns.params.get("bounds") != "reference":
+    if ns.method != "minmax" or ns.params.get("bounds") != "reference" or not {"min", "max"} <= set(catalogue):
         return spec
     given = dict(ns.params.get("goalposts") or {})
     cat = catalogue.set_index("indicator")

@@ -193,6 +193,7 @@ def test_reference_goalposts_default_to_the_catalogue_range():
     filled = with_catalogue_goalposts(spec, cat).normalisation.params["goalposts"]
     assert filled == {"a": (0, 50), "b": (0.0, 100.0)}  # config first; no catalogue max, no goalpost
     assert with_catalogue_goalposts(IndexSpec(), cat) == IndexSpec()
+    assert with_catalogue_goalposts(spec, cat[["indicator"]]) == spec  # a catalogue without ranges adds nothing
 
 
 @settings(max_examples=40, deadline=None)

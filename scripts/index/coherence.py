@@ -30,6 +30,7 @@ import pandas as pd
 from scipy import stats
 
 from scripts.core.errors import ConfigError
+from scripts.core.tables import NODE_CORRELATIONS
 from scripts.index.engine import IndexResult
 
 CorrMethod = Literal["pearson", "spearman"]
@@ -55,6 +56,10 @@ COHERENCE_COLUMNS = [
     "eta2",
     "importance_eta2",
 ]
+
+
+#: Columns of the NODE_CORRELATIONS table, in order.
+NODE_CORRELATION_COLUMNS = list(NODE_CORRELATIONS.columns)
 
 
 def cronbach_alpha(children: pd.DataFrame, use: AlphaRows = "pairwise") -> float:
@@ -393,18 +398,3 @@ def node_correlations(result: IndexResult) -> pd.DataFrame:
     table = table.merge(mean_within(within_year(scores, pairs), ["a", "b"]), on=["a", "b"], how="left")
     table = table.rename(columns={"a": "node", "b": "other"})
     return table[NODE_CORRELATION_COLUMNS].sort_values(["node", "other"], ignore_index=True)
-
-
-#: Columns of NODE_CORRELATIONS (scripts/core/tables/index.py).
-NODE_CORRELATION_COLUMNS = [
-    "node",
-    "other",
-    "n",
-    "pearson",
-    "spearman",
-    "n_years",
-    "pearson_within",
-    "spearman_within",
-    "spearman_within_min",
-    "spearman_within_max",
-]

@@ -40,24 +40,11 @@ import pandas as pd
 
 from scripts.core.errors import ConfigError
 from scripts.core.spikes import despike as despike_values
+from scripts.core.tables import GOALPOSTS
 from scripts.core.vocabulary import BOUNDS_RULES, BoundsRule
 
-#: Columns of the bounds table (GOALPOSTS in scripts/core/tables/index.py).
-COLUMNS = [
-    "indicator",
-    "year",
-    "rule",
-    "lo",
-    "hi",
-    "lo_iso3",
-    "lo_year",
-    "hi_iso3",
-    "hi_year",
-    "n_values",
-    "n_spikes",
-    "n_below",
-    "n_above",
-]
+#: Columns of the bounds table, in order.
+COLUMNS = list(GOALPOSTS.columns)
 
 
 def check_quantiles(quantiles: Sequence[float]) -> tuple[float, float]:

@@ -76,7 +76,7 @@ DISCREPANCIES = Table(
     ("indicator", "kept_series", "other_series"),
 )
 
-#: Panel values outside their indicator's plausible range (indicators.csv min/max).
+#: Panel values outside their indicator's plausible range (indicators.csv min/max), and isolated one-year spikes.
 VALIDATION = Table(
     "range flag",
     {
@@ -85,15 +85,16 @@ VALIDATION = Table(
         "indicator": "string",
         "value": "float64",  # in the indicator's unit
         "unit": "string",
-        "rule": "string",  # "below minimum" | "above maximum"
-        "bound": "float64",  # the bound crossed
+        "rule": "string",  # "below minimum" | "above maximum" | "isolated spike"
+        "bound": "float64",  # the bound crossed; for a spike, the nearer neighbour's value
         "source": "string",  # where the value came from ...
         "series": "string",
         "file": "string",
         "row": "int64",
         "column": "string",  # ... down to the raw cell
+        "robust_z": "float64",  # spikes: distance to the nearer neighbour in robust sds of the year-on-year changes
     },
-    ("iso3", "year", "indicator"),
+    ("iso3", "year", "indicator"),  # a value out of range is reported as such, not also as a spike
 )
 
 #: Coverage of each catalogue indicator in the panel.

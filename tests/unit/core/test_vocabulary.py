@@ -25,6 +25,7 @@ CASES = {
     "normalisation.method": (INDEX["normalisation"]["properties"]["method"]["enum"], v.NORM_METHODS),
     "normalisation.time": (INDEX["normalisation"]["properties"]["time"]["enum"], v.TIME_MODES),
     "normalisation.ties": (INDEX["normalisation"]["properties"]["ties"]["enum"], v.TIES),
+    "normalisation.bounds": (INDEX["normalisation"]["properties"]["bounds"]["enum"], v.BOUNDS_RULES),
     "weighting": (DEFS["weight_method"]["enum"], v.WEIGHT_METHODS),
     "aggregation": (DEFS["agg_method"]["enum"], v.AGG_METHODS),
     "on_nonpositive": (INDEX["on_nonpositive"]["enum"], v.ON_NONPOSITIVE),

@@ -1,12 +1,37 @@
 """The masking experiment: how accurate is each imputation chain on cells whose truth is known.
 
-:func:`masking_experiment` hides a seeded random share of observed cells plus whole end
-segments (the first or last 1-3 observations of some series, since extrapolation is the
-hard case), re-imputes them with each candidate chain and two naive baselines (the
-indicator's global mean; last observation carried forward, first carried back where no
-earlier one exists) and reports RMSE and MAE in raw units and in units of the indicator's
-standard deviation (sample SD of all observed cells of the window, ddof=1; 1 for a
-constant indicator) so that indicators can be pooled.
+:func:`masking_experiment` hides observed cells, re-imputes them with each candidate chain
+and two naive baselines (the indicator's global mean; last observation carried forward,
+first carried back where no earlier one exists) and reports RMSE and MAE in raw units and
+in units of the indicator's standard deviation (sample SD of all observed cells of the
+window, ddof=1; 1 for a constant indicator) so that indicators can be pooled.
+
+Strata of hidden cells
+----------------------
+Which step of a chain fills a cell depends on where the cell sits in its series, so the
+cells are hidden in strata (:data:`~scripts.core.vocabulary.MASK_STRATA`), each aimed at
+the steps that fill such cells in the real panel:
+
+============  =====================================================  ============================
+stratum       what is hidden                                         filled by, e.g.
+============  =====================================================  ============================
+``random``    a seeded ``share`` of all observed cells               interpolate
+``end``       the first or last 1 .. ``max_extrap`` observations     carry, trend
+``long_end``  the first or last ``max_extrap`` + 1 ..                carry_long, model, group
+              ``long_carry`` + 3 observations
+``long_gap``  an interior run of ``max_gap`` + 1 .. ``long_carry``   carry_forward, model, group
+              + 2 observations (one kept on each side)
+``series``    every observation of a series (only when               model, group
+              ``fill_unreported`` is on: otherwise no chain fills
+              it)
+============  =====================================================  ============================
+
+The ``end`` stratum takes a ``share`` of the series; every structured stratum takes, per
+role, at least as many series (drawn at random among those with enough observations
+that two remain, a series in one stratum only) as it needs to hide ``min_cells`` cells of
+the role. :func:`step_accuracy` then counts, per chain, role and step, how many hidden
+cells the step filled and with what error, and flags a step measured on fewer than
+``min_cells``.
 """
 
 from __future__ import annotations
@@ -14,6 +39,8 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,7 +48,7 @@ import pandas as pd
 from scripts.core import tables
 from scripts.core.contract import conform, empty
 from scripts.core.errors import ConfigError
-from scripts.core.vocabulary import ROLES
+from scripts.core.vocabulary import MASK_STRATA, ROLES, STEPS
 from scripts.impute.cube import (
     STATUS_CODE,
     Cube,
@@ -38,40 +65,109 @@ from scripts.impute.settings import (
     DEFAULT_CANDIDATES,
     ImputeSettings,
     chain_name,
+    check_int,
     parse_chain,
 )
 
 log = logging.getLogger("ictmdg")
 
-#: Kinds of hidden cell.
-_RANDOM, _END = 1, 2
+#: Code of each stratum in the hidden-cell kind array (0 = not hidden).
+KIND = {s: i + 1 for i, s in enumerate(MASK_STRATA)}
 
 BASELINES: tuple[str, ...] = ("global_mean", "locf")
 
 
-def _mask(
-    cube: Cube, share: float, end_segments: bool, rng: np.random.Generator, end_lengths: tuple[int, int] = (1, 3)
+@dataclass(frozen=True)
+class MaskDesign:
+    """Which observed cells the masking experiment hides (see the module docstring).
+
+    Attributes
+    ----------
+    share:
+        Share of observed cells hidden at random, and of series losing an end segment.
+    end_segments:
+        Whether the structured strata (ends, long ends, long gaps, whole series) are hidden.
+    min_cells:
+        Hidden cells wanted per role in each structured stratum, and per step of a chain
+        before its error counts as measured.
+
+    Raises :class:`ConfigError` for a share outside [0, 1) or a negative ``min_cells``.
+    """
+
+    share: float = 0.1
+    end_segments: bool = True
+    min_cells: int = 200
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= float(self.share) < 1.0:
+            raise ConfigError(
+                problem=f"masking share {self.share} is not in [0, 1)",
+                expected="e.g. 0.1",
+                fix="set impute.masking.share between 0 and 1",
+            )
+        object.__setattr__(self, "share", float(self.share))
+        object.__setattr__(self, "min_cells", check_int("impute.masking.min_cells", self.min_cells))
+
+
+def _pick_series(
+    eligible: np.ndarray, cells: np.ndarray, role_of: np.ndarray, share: float, min_cells: int, rng: np.random.Generator
 ) -> np.ndarray:
-    """Kind of each hidden cell (0 not hidden, 1 random, 2 end segment), shape (U, T, I)."""
+    """Series chosen for a stratum: per role, a ``share`` of the eligible ones, and enough to hide ``min_cells``."""
+    chosen = np.zeros(eligible.shape, dtype=bool)
+    for role in sorted(set(role_of[eligible].tolist())):
+        order = rng.permutation(np.flatnonzero(eligible & (role_of == role)))
+        needed = int(np.searchsorted(np.cumsum(cells[order]), min_cells)) + 1 if min_cells else 0
+        chosen[order[: max(needed, int(round(share * order.size)))]] = True
+    return chosen
+
+
+def _mask(cube: Cube, design: MaskDesign, settings: ImputeSettings, rng: np.random.Generator) -> np.ndarray:
+    """Stratum code of each hidden cell (0 not hidden, :data:`KIND` otherwise), shape (U, T, I)."""
     obs = ~np.isnan(cube.x)
     kind = np.zeros(cube.shape, dtype="int8")
     flat = np.flatnonzero(obs)
-    n_random = int(round(share * flat.size))
+    n_random = int(round(design.share * flat.size))
     if n_random:
-        kind.reshape(-1)[rng.choice(flat, size=n_random, replace=False)] = _RANDOM
-    if end_segments:
-        a = to_rows(obs.astype("float64")) > 0
-        n_series = a.shape[0]
-        pick = rng.random(n_series) < share
-        at_end = rng.integers(0, 2, n_series).astype(bool)
-        length = rng.integers(end_lengths[0], end_lengths[1] + 1, n_series)
-        # At least two observations must remain, or no trend (and often nothing) can be fitted.
-        eligible = pick & (a.sum(axis=1) >= length + 2)
-        from_end = np.cumsum(a[:, ::-1], axis=1)[:, ::-1]
-        from_start = np.cumsum(a, axis=1)
-        rank = np.where(at_end[:, None], from_end, from_start)
-        seg = a & eligible[:, None] & (rank <= length[:, None])
-        kind = np.where(from_rows(seg, cube.shape), _END, kind).astype("int8")
+        kind.reshape(-1)[rng.choice(flat, size=n_random, replace=False)] = KIND["random"]
+    if not design.end_segments:
+        return kind
+    a = to_rows(obs.astype("float64")) > 0
+    n_series, t_len = a.shape
+    n_obs = a.sum(axis=1)
+    role_of = np.tile(cube.roles, cube.shape[0])
+    from_start = np.cumsum(a, axis=1)
+    from_end = np.cumsum(a[:, ::-1], axis=1)[:, ::-1]
+    k, g, kl = settings.max_extrap, settings.max_gap, settings.long_carry
+    lengths = {
+        "end": (1, max(k, 1)),
+        "long_end": (k + 1, max(kl + 3, k + 1)),
+        "long_gap": (g + 1, max(kl + 2, g + 1)),
+    }
+    taken = np.zeros(n_series, dtype=bool)
+    strata = ["end", "long_end", "long_gap"] + (["series"] if settings.fill_unreported else [])
+    for stratum in strata:
+        if stratum == "series":
+            length = n_obs
+            eligible = ~taken & (n_obs >= 1)
+        else:
+            lo, hi = lengths[stratum]
+            length = rng.integers(lo, hi + 1, n_series)
+            # At least two observations must remain (one on each side of a gap), or no trend can be fitted.
+            eligible = ~taken & (n_obs >= length + 2)
+        share = design.share if stratum == "end" else 0.0
+        pick = _pick_series(eligible, length, role_of, share, design.min_cells, rng)
+        if stratum == "series":
+            seg = a & pick[:, None]
+        elif stratum == "long_gap":
+            # The run starts after the j-th observation, j in 1..n_obs-length-1.
+            j = rng.integers(1, np.maximum(n_obs - length, 2))
+            seg = a & pick[:, None] & (from_start > j[:, None]) & (from_start <= (j + length)[:, None])
+        else:
+            at_end = rng.integers(0, 2, n_series).astype(bool)
+            rank = np.where(at_end[:, None], from_end, from_start)
+            seg = a & pick[:, None] & (rank <= length[:, None])
+        taken |= pick
+        kind = np.where(from_rows(seg, cube.shape), KIND[stratum], kind).astype("int8")
     return kind
 
 
@@ -89,20 +185,13 @@ def masked_run(
     cube: Cube,
     chains_by_method: Mapping[str, Mapping[str, Sequence[str]]],
     settings: ImputeSettings,
-    share: float,
-    end_segments: bool,
+    design: MaskDesign,
     baselines: Sequence[str],
     labels: Labels,
 ) -> pd.DataFrame:
-    """Per hidden cell and method: indicator index, cell kind, error, label and status codes."""
-    if not 0.0 <= share < 1.0:
-        raise ConfigError(
-            problem=f"masking share {share} is not in [0, 1)",
-            expected="e.g. 0.1",
-            fix="set the masking share between 0 and 1",
-        )
+    """Per hidden cell and method: indicator index, stratum code, error, and status, label and step codes."""
     rng = np.random.default_rng([settings.seed, 1])
-    kind = _mask(cube, share, end_segments, rng)
+    kind = _mask(cube, design, settings, rng)
     hidden = kind > 0
     xm = np.where(hidden, np.nan, cube.x)
     need: dict[str, set[str]] = {}
@@ -115,16 +204,23 @@ def masked_run(
     ind = idx[2]
     parts = []
     for method, chains in chains_by_method.items():
-        value, status, label = combine(cube, xm, fills, chains)
-        parts.append((method, False, value[idx], status[idx], label[idx]))
+        value, status, label, step = combine(cube, xm, fills, chains, settings.fill_unreported)
+        parts.append((method, False, value[idx], status[idx], label[idx], step[idx]))
     for b in baselines:
         value = _baseline_value(cube, xm, b)
         pred = value[idx]
         parts.append(
-            (b, True, pred, np.where(np.isnan(pred), STATUS_CODE["missing"], STATUS_CODE["model"]), np.ones_like(ind))
+            (
+                b,
+                True,
+                pred,
+                np.where(np.isnan(pred), STATUS_CODE["missing"], STATUS_CODE["model"]),
+                np.ones_like(ind),
+                np.full(ind.shape, -1),
+            )
         )
     frames = []
-    for method, is_base, pred, status, label in parts:
+    for method, is_base, pred, status, label, step in parts:
         err = pred - truth
         frames.append(
             pd.DataFrame(
@@ -137,6 +233,7 @@ def masked_run(
                     "z": err / cube.scale[ind],
                     "status": status.astype("int8"),
                     "label": label.astype("int16"),
+                    "step": step.astype("int8"),
                 }
             )
         )
@@ -149,7 +246,7 @@ def _aggregate(res: pd.DataFrame, cube: Cube) -> pd.DataFrame:
     res = res.assign(
         role=cube.roles[res["ind"].to_numpy()],
         indicator=np.array(cube.indicators, dtype=object)[res["ind"].to_numpy()],
-        cells=np.where(res["kind"].to_numpy() == _END, "end", "random"),
+        cells=np.array(MASK_STRATA, dtype=object)[res["kind"].to_numpy() - 1],
         filled=res["err"].notna(),
         e2=res["err"] ** 2,
         ae=res["err"].abs(),
@@ -192,7 +289,51 @@ def _aggregate(res: pd.DataFrame, cube: Cube) -> pd.DataFrame:
     return conform(acc, tables.ACCURACY)
 
 
-def masking_experiment(
+def step_accuracy(res: pd.DataFrame, cube: Cube, chains: Mapping[str, Sequence[str]], min_cells: int) -> pd.DataFrame:
+    """Per chain, role and step: the hidden cells the step filled, per stratum and in all, with their error.
+
+    Every step of every chain appears for every role of the cube, with ``n`` 0 when it
+    filled no hidden cell; ``measured`` says whether the step filled at least
+    ``min_cells`` hidden cells of the role in all strata together.
+    """
+    grid = pd.DataFrame(
+        [
+            (m, r, s, p + 1, c)
+            for m, steps in chains.items()
+            for r in sorted(set(cube.roles.tolist()))
+            for p, s in enumerate(steps)
+            for c in (*MASK_STRATA, "all")
+        ],
+        columns=["method", "role", "step", "position", "cells"],
+    )
+    if not len(grid):
+        return empty(tables.STEP_ACCURACY)
+    res = res.loc[~res["baseline"] & (res["step"] >= 0)] if len(res) else res
+    if len(res):
+        res = res.assign(
+            role=cube.roles[res["ind"].to_numpy()],
+            step=np.array(STEPS, dtype=object)[res["step"].to_numpy()],
+            cells=np.array(MASK_STRATA, dtype=object)[res["kind"].to_numpy() - 1],
+            z2=res["z"] ** 2,
+            az=res["z"].abs(),
+        )
+        both = pd.concat([res, res.assign(cells="all")], ignore_index=True)
+        agg = (
+            both.groupby(["method", "role", "step", "cells"], sort=True)
+            .agg(n=("z", "size"), mse_sd=("z2", "mean"), mae_sd=("az", "mean"))
+            .reset_index()
+        )
+        grid = grid.merge(agg, on=["method", "role", "step", "cells"], how="left")
+    else:
+        grid = grid.assign(n=0, mse_sd=np.nan, mae_sd=np.nan)
+    grid = grid.assign(n=grid["n"].fillna(0).astype("int64"), rmse_sd=np.sqrt(grid["mse_sd"]), min_cells=int(min_cells))
+    n_all = grid.loc[grid["cells"] == "all"].set_index(["method", "role", "step"])["n"]
+    measured = n_all.reindex(pd.MultiIndex.from_frame(grid[["method", "role", "step"]])).to_numpy() >= min_cells
+    grid = grid.assign(measured=measured)
+    return conform(grid.sort_values(["method", "role", "position", "cells"], kind="stable"), tables.STEP_ACCURACY)
+
+
+def masking_tables(
     panel: pd.DataFrame,
     catalogue: pd.DataFrame,
     groups: pd.DataFrame,
@@ -201,36 +342,57 @@ def masking_experiment(
     *,
     share: float = 0.1,
     end_segments: bool = True,
+    min_cells: int = 0,
     methods: Sequence[str | Sequence[str]] = DEFAULT_CANDIDATES,
     settings: ImputeSettings = ImputeSettings(),
     screening: pd.DataFrame | None = None,
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Measure each imputation chain by hiding observed cells and imputing them again.
 
-    A seeded random ``share`` of the observed cells is hidden; with ``end_segments``, a
-    ``share`` of the series (those with enough observations that two remain) also lose
-    their first or last 1-3 observations. Each chain in ``methods`` is applied to every
-    role, and the baselines ``global_mean`` and ``locf`` are scored alongside. Screening
-    is that of the full panel, so the cells are the same for every method.
+    Cells are hidden in the strata of the module docstring: a seeded random ``share`` of
+    the observed cells; with ``end_segments``, a ``share`` of the series lose their first
+    or last 1..``max_extrap`` observations, and per role each structured stratum hides at
+    least ``min_cells`` cells (0: the long strata are not drawn). Each chain in
+    ``methods`` is applied to every role, and the baselines ``global_mean`` and ``locf``
+    are scored alongside. Screening is that of the full panel, so the cells are the same
+    for every method. With ``settings.fill_unreported`` off, a series left with no
+    observation once its cells are hidden is not filled by any chain (as in the point
+    imputation), so no chain is credited with cells it would never fill.
 
-    Returns the :data:`scripts.core.tables.ACCURACY` table: per method x indicator x cell kind
-    ("random", "end", "all"), plus pooled rows per method x role and per method
-    (``indicator="all"``; ``role="all"`` for the latter). RMSE and MAE are given in the
-    indicator's raw units and in units of its standard deviation (``*_sd``; the only
-    scale on which pooled rows are reported). Errors are over the hidden cells each
-    method filled; ``coverage`` says what share that is. ``settings`` are those of
-    :func:`scripts.impute.point.impute_panel` (its seed also draws the hidden cells).
+    Returns ``(accuracy, steps)``. ``accuracy`` is :data:`scripts.core.tables.ACCURACY`: per
+    method x indicator x stratum (and "all"), plus pooled rows per method x role and per
+    method (``indicator="all"``; ``role="all"`` for the latter). RMSE and MAE are given in
+    the indicator's raw units and in units of its standard deviation (``*_sd``; the only
+    scale on which pooled rows are reported). Errors are over the hidden cells each method
+    filled; ``coverage`` says what share that is. ``steps`` is
+    :data:`scripts.core.tables.STEP_ACCURACY` (see :func:`step_accuracy`). ``settings``
+    are those of :func:`scripts.impute.point.impute_panel` (its seed also draws the
+    hidden cells).
     """
+    design = MaskDesign(share=share, end_segments=end_segments, min_cells=min_cells)
     named = {chain_name(parse_chain(m)): parse_chain(m) for m in methods}
     cube = build_cube(panel, catalogue, groups, first, last, screening)
     if not cube.x.size:
         log.warning("masking: nothing to measure (no kept economy or indicator)")
-        return empty(tables.ACCURACY)
+        return empty(tables.ACCURACY), empty(tables.STEP_ACCURACY)
     chains_by_method = {name: {r: steps for r in ROLES} for name, steps in named.items()}
-    res = masked_run(cube, chains_by_method, settings, float(share), end_segments, BASELINES, Labels())
+    res = masked_run(cube, chains_by_method, settings, design, BASELINES, Labels())
     if not len(res):
         log.warning("masking: no observed cell was hidden (share %s too small for this panel)", share)
-    return _aggregate(res, cube)
+    steps = step_accuracy(res, cube, named, design.min_cells)
+    short = steps.loc[(steps["cells"] == "all") & ~steps["measured"] & (steps["n"] > 0)]
+    for r in short.itertuples():
+        log.info(
+            "masking: %s, %s: step %s measured on %d hidden cells only (< %d)", r.method, r.role, r.step, r.n, min_cells
+        )
+    return _aggregate(res, cube), steps
+
+
+def masking_experiment(
+    panel: pd.DataFrame, catalogue: pd.DataFrame, groups: pd.DataFrame, first: int, last: int, **kw: Any
+) -> pd.DataFrame:
+    """The accuracy table of :func:`masking_tables` (same arguments), without the per-step table."""
+    return masking_tables(panel, catalogue, groups, first, last, **kw)[0]
 
 
 def recommend_methods(accuracy: pd.DataFrame, *, min_coverage: float = 0.95) -> dict[str, str]:

@@ -29,6 +29,8 @@ from scripts.core.tables.impute import (
     RECOMMENDED,
     SCREENING,
     STATUS_COUNTS,
+    STEP_ACCURACY,
+    UNREPORTED,
 )
 from scripts.core.tables.index import (
     COHERENCE,

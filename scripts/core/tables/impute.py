@@ -86,3 +86,37 @@ STATUS_COUNTS = Table(
     },
     ("indicator", "status", "method"),
 )
+
+#: Series an economy never reported in the window, left missing rather than invented
+#: (``impute.fill_unreported`` off): one row per indicator with at least one.
+UNREPORTED = Table(
+    "never-reported indicator",
+    {
+        "indicator": "string",
+        "role": "string",  # catalogue role
+        "economies": "int64",  # kept economies with no observation of the indicator in the window
+        "cells": "int64",  # their cells (economies x years), status "missing", method "never reported"
+        "share": "float64",  # of the indicator's cells in the imputed panel
+        "iso3": "string",  # the economies' ISO3 codes, "; "-joined
+        "reason": "string",  # one sentence
+    },
+    ("indicator",),
+)
+
+#: The masking experiment per step: how many hidden cells each step of each chain filled, and how well.
+STEP_ACCURACY = Table(
+    "step accuracy row",
+    {
+        "method": "string",  # chain ("interpolate+carry+group_median")
+        "role": "string",  # indicator role
+        "step": "string",  # the step of the chain that filled the cells (vocabulary.STEPS)
+        "position": "int64",  # the step's place in the chain (1 = first)
+        "cells": "string",  # stratum of hidden cells (vocabulary.MASK_STRATA), or "all"
+        "n": "int64",  # hidden cells of the stratum this step filled (errors are over these)
+        "rmse_sd": "float64",  # in units of each indicator's standard deviation; NaN when n is 0
+        "mae_sd": "float64",
+        "min_cells": "int64",  # the minimum asked for (impute.masking.min_cells)
+        "measured": "bool",  # n >= min_cells on the "all" row (same value on the stratum rows)
+    },
+    ("method", "role", "step", "cells"),
+)

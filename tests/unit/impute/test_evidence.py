@@ -1,0 +1,286 @@
+"""Imputation that follows its own evidence: carry steps, never-reported series, strata and per-step counts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from scripts.core import tables
+from scripts.core.contract import conform
+from scripts.core.errors import ConfigError
+from scripts.core.vocabulary import MASK_STRATA
+from scripts.impute.cube import build_cube
+from scripts.impute.kernels import carry_forward_fill
+from scripts.impute.masking import KIND, MaskDesign, _mask, _pick_series, masking_tables, recommend_methods
+from scripts.impute.point import impute_panel, unreported_counts
+from scripts.impute.screening import screen
+from scripts.impute.settings import ImputeSettings, resolve_methods
+
+NAN = np.nan
+YEARS = range(2000, 2016)
+
+
+def make_panel(records: list[tuple[str, int, str, float]]) -> pd.DataFrame:
+    df = pd.DataFrame(records, columns=["iso3", "year", "indicator", "value"])
+    df = df.assign(source="test", series=df["indicator"], file="test.csv", row=np.arange(len(df)) + 2, column="value")
+    return conform(df, tables.PANEL)
+
+
+def make_groups(units: list[str], years: range) -> pd.DataFrame:
+    """Two regions x two income groups, assigned round-robin, the same every year."""
+    return pd.DataFrame(
+        [(u, y, f"R{i % 2}", ["L", "H"][(i // 2) % 2]) for i, u in enumerate(units) for y in years],
+        columns=["iso3", "year", "region", "income_group"],
+    )
+
+
+def catalogue(roles: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({"indicator": list(roles), "role": list(roles.values()), "min": "", "max": ""})
+
+
+def keep_all(panel: pd.DataFrame, cat: pd.DataFrame, groups: pd.DataFrame, first: int, last: int) -> pd.DataFrame:
+    return screen(panel, cat, groups, first, last, min_indicator_share=0.0, min_unit_share=0.0)
+
+
+# --------------------------------------------------------------------------- the carry steps
+
+
+def test_carry_forward_bridges_interior_gaps_up_to_k_with_the_value_before() -> None:
+    a = np.array([[1.0, NAN, NAN, 4.0, NAN, NAN, NAN, 8.0, NAN]])
+    # Gaps of 2 and 3 years: both bridged at k=3 by the value before them; the trailing gap is left alone.
+    assert carry_forward_fill(a, 3)[0, [1, 2, 4, 5, 6]].tolist() == [1.0, 1.0, 4.0, 4.0, 4.0]
+    assert np.isnan(carry_forward_fill(a, 3)[0, [0, 3, 7, 8]]).all()
+    # At k=2 the three-year gap stays missing entirely (not filled partway).
+    short = carry_forward_fill(a, 2)[0]
+    assert short[[1, 2]].tolist() == [1.0, 1.0] and np.isnan(short[4:7]).all()
+
+
+def test_carry_long_and_carry_forward_in_the_point_imputation() -> None:
+    years = range(2000, 2010)
+    rec = [("A", y, "c1", 5.0) for y in (2003, 2004)] + [("A", y, "c1", 7.0) for y in (2009,)]
+    rec += [("B", y, "c1", 1.0) for y in years]
+    panel = make_panel(rec)
+    cat = catalogue({"c1": "control"})
+    groups = make_groups(["A", "B"], years)
+    out = impute_panel(
+        panel,
+        cat,
+        groups,
+        2000,
+        2009,
+        methods={"control": ["carry_forward", "carry_long"]},
+        settings=ImputeSettings(long_carry=4),
+        screening=keep_all(panel, cat, groups, 2000, 2009),
+    ).set_index(["iso3", "year"])
+    a = out.loc["A"]
+    # 2005-2008 (a four-year gap) take the value before it; 2000-2002 the first value carried back.
+    assert a.loc[2005:2008, "value"].tolist() == [5.0] * 4
+    assert set(a.loc[2005:2008, "method"]) == {"carry_forward(k=4)"} and set(a.loc[2005:2008, "status"]) == {
+        "interpolated"
+    }
+    assert a.loc[2000:2002, "value"].tolist() == [5.0] * 3
+    assert set(a.loc[2000:2002, "method"]) == {"carry(k=4)"} and set(a.loc[2000:2002, "status"]) == {"extrapolated"}
+
+
+# --------------------------------------------------------------------------- never-reported series
+
+
+def _unreported_case() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Four economies, two readiness indicators; D never reports r2."""
+    years = range(2000, 2006)
+    rec = [(u, y, "r1", 10.0 * (i + 1) + y - 2000) for i, u in enumerate("ABCD") for y in years]
+    rec += [(u, y, "r2", float(i + y - 2000)) for i, u in enumerate("ABC") for y in years]
+    groups = pd.DataFrame(
+        [(u, y, "R", "H") for u in "ABCD" for y in years], columns=["iso3", "year", "region", "income_group"]
+    )
+    return make_panel(rec), catalogue({"r1": "readiness", "r2": "readiness"}), groups
+
+
+@pytest.mark.parametrize("step", ["group_median", "knn", "iterative"])
+def test_a_never_reported_series_is_not_invented_by_default(step: str) -> None:
+    panel, cat, groups = _unreported_case()
+    screening = keep_all(panel, cat, groups, 2000, 2005)
+    kw = dict(methods={"readiness": ["interpolate", "carry", step]}, screening=screening)
+    out = impute_panel(panel, cat, groups, 2000, 2005, **kw)
+    d = out.loc[(out["iso3"] == "D") & (out["indicator"] == "r2")]
+    assert len(d) == 6 and d["value"].isna().all()
+    assert (d["status"] == "missing").all() and (d["method"] == "never reported").all()
+    counts = unreported_counts(out, cat)
+    assert counts.to_dict("records") == [
+        {
+            "indicator": "r2",
+            "role": "readiness",
+            "economies": 1,
+            "cells": 6,
+            "share": 6 / 24,
+            "iso3": "D",
+            "reason": "no observation in the analysis window; left missing (impute.fill_unreported is off)",
+        }
+    ]
+    # Switched on, the same chain fills the series, flagged by its step.
+    filled = impute_panel(panel, cat, groups, 2000, 2005, settings=ImputeSettings(fill_unreported=True), **kw)
+    d = filled.loc[(filled["iso3"] == "D") & (filled["indicator"] == "r2")]
+    assert d["value"].notna().all() and (d["status"] != "observed").all() and (d["method"] != "never reported").all()
+    assert unreported_counts(filled, cat).empty
+
+
+def test_fill_unreported_must_be_a_boolean() -> None:
+    with pytest.raises(ConfigError, match="fill_unreported"):
+        ImputeSettings(fill_unreported="yes")  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- the strata and per-step counts
+
+
+def _constant_panel(n_units: int = 24, role: str = "control") -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Series that never change within an economy but differ between economies: carrying is exact, peers are not."""
+    units = [f"U{i:02d}" for i in range(n_units)]
+    rng = np.random.default_rng(7)
+    level = rng.normal(50, 15, (n_units, 3))
+    rec = [(u, y, f"x{j}", float(level[i, j])) for i, u in enumerate(units) for y in YEARS for j in range(3)]
+    return make_panel(rec), catalogue({f"x{j}": role for j in range(3)}), make_groups(units, YEARS)
+
+
+def test_pick_series_takes_enough_series_for_min_cells_per_role() -> None:
+    eligible = np.array([True, True, True, True, False, True])
+    cells = np.array([3, 3, 3, 3, 3, 10])
+    role_of = np.array(["a", "a", "a", "a", "a", "b"], dtype=object)
+    rng = np.random.default_rng(0)
+    chosen = _pick_series(eligible, cells, role_of, 0.0, 7, rng)
+    # Role a needs three series of 3 cells to reach 7; role b's one series has 10; the ineligible one is never taken.
+    assert chosen[:4].sum() == 3 and chosen[5] and not chosen[4]
+    assert not _pick_series(eligible, cells, role_of, 0.0, 0, rng).any()
+    assert _pick_series(eligible, cells, role_of, 0.5, 0, rng)[:4].sum() == 2
+
+
+def test_every_structured_stratum_hides_min_cells_and_keeps_its_shape() -> None:
+    panel, cat, groups = _constant_panel()
+    settings = ImputeSettings(max_gap=3, max_extrap=2, long_carry=4)
+    cube = build_cube(panel, cat, groups, 2000, 2015, keep_all(panel, cat, groups, 2000, 2015))
+    kind = _mask(cube, MaskDesign(share=0.0, min_cells=60), settings, np.random.default_rng(1))
+    for stratum in ("end", "long_end", "long_gap"):
+        assert (kind == KIND[stratum]).sum() >= 60, stratum
+    assert not (kind == KIND["series"]).any(), "whole series are hidden only when fill_unreported is on"
+    years = np.arange(16)
+    for u, i in zip(*np.nonzero((kind == KIND["long_gap"]).any(axis=1))):
+        hidden = years[kind[u, :, i] == KIND["long_gap"]]
+        # An interior run longer than max_gap, with observations kept on both sides.
+        assert hidden.size >= 4 and np.all(np.diff(hidden) == 1) and 0 < hidden.min() and hidden.max() < 15
+    for u, i in zip(*np.nonzero((kind == KIND["long_end"]).any(axis=1))):
+        hidden = years[kind[u, :, i] == KIND["long_end"]]
+        assert hidden.size >= 3 and (hidden.min() == 0 or hidden.max() == 15)
+    on = _mask(
+        cube, MaskDesign(share=0.0, min_cells=60), ImputeSettings(fill_unreported=True), np.random.default_rng(1)
+    )
+    whole = (on == KIND["series"]).all(axis=1)
+    assert whole.sum() * 16 >= 60 and (on == KIND["series"]).sum() == whole.sum() * 16
+
+
+def test_step_counts_add_up_and_flag_the_under_measured() -> None:
+    panel, cat, groups = _constant_panel()
+    chains = ["interpolate+carry+group_median", "carry_forward+carry_long+group_median"]
+    acc, steps = masking_tables(
+        panel,
+        cat,
+        groups,
+        2000,
+        2015,
+        share=0.1,
+        min_cells=60,
+        methods=chains,
+        settings=ImputeSettings(long_carry=4),
+        screening=keep_all(panel, cat, groups, 2000, 2015),
+    )
+    assert set(steps["method"]) == set(chains) and set(steps["cells"]) == {*MASK_STRATA, "all"}
+    pooled = acc.loc[(acc["indicator"] == "all") & (acc["role"] == "control") & ~acc["baseline"]]
+    for chain in chains:
+        mine = steps.loc[(steps["method"] == chain) & (steps["cells"] == "all")]
+        assert mine["step"].tolist() == chain.split("+") and mine["position"].tolist() == [1, 2, 3]
+        # Each filled hidden cell is counted once, under the step that filled it, in each stratum.
+        for cells in ("random", "end", "long_end", "long_gap", "all"):
+            n = steps.loc[(steps["method"] == chain) & (steps["cells"] == cells), "n"].sum()
+            assert n == pooled.loc[(pooled["method"] == chain) & (pooled["cells"] == cells), "n"].item()
+        assert (mine["measured"] == (mine["n"] >= 60)).all()
+    # Carrying a constant series is exact wherever it reaches; the peers' median is not.
+    exact = steps.loc[steps["step"].isin(["carry", "carry_forward", "carry_long"]) & (steps["n"] > 0)]
+    assert exact["rmse_sd"].max() < 1e-12
+    assert steps.loc[(steps["step"] == "group_median") & (steps["cells"] == "all"), "rmse_sd"].min() > 0.1
+    assert (steps.loc[steps["cells"] == "series", "n"] == 0).all()
+
+
+def test_masking_tables_are_seeded() -> None:
+    panel, cat, groups = _constant_panel(12)
+    kw = dict(share=0.1, min_cells=30, methods=["interpolate+carry_long+group_median"])
+    one = masking_tables(panel, cat, groups, 2000, 2015, settings=ImputeSettings(seed=4), **kw)
+    two = masking_tables(panel, cat, groups, 2000, 2015, settings=ImputeSettings(seed=4), **kw)
+    other = masking_tables(panel, cat, groups, 2000, 2015, settings=ImputeSettings(seed=5), **kw)
+    assert one[0].equals(two[0]) and one[1].equals(two[1])
+    assert not one[0].equals(other[0])
+
+
+def test_the_evidence_picks_carrying_for_series_that_never_change_controls_included() -> None:
+    """Constant series: carrying is exact at any distance, interpolation cannot bridge long gaps, peers are wrong."""
+    panel, cat, groups = _constant_panel()
+    chains = [
+        "interpolate+carry+group_median",
+        "interpolate+trend+group_median",
+        "interpolate+carry_long+group_median",
+        "carry_forward+carry_long+group_median",
+        "group_median",
+    ]
+    acc, _ = masking_tables(
+        panel,
+        cat,
+        groups,
+        2000,
+        2015,
+        share=0.1,
+        min_cells=60,
+        methods=chains,
+        settings=ImputeSettings(long_carry=4),
+        screening=keep_all(panel, cat, groups, 2000, 2015),
+    )
+    best = recommend_methods(acc)
+    assert best == {"control": "carry_forward+carry_long+group_median"}
+    used = resolve_methods({"control": "auto"}, best).set_index("role")
+    assert used.loc["control", "chain"] == "carry_forward+carry_long+group_median"
+    assert used.loc["control", "chosen_by"] == "masking experiment"
+
+
+def test_the_evidence_picks_interpolation_and_trend_for_straight_lines() -> None:
+    """Series on straight lines of different slopes: interpolation and the trend are exact, carrying is not."""
+    units = [f"U{i:02d}" for i in range(24)]
+    rng = np.random.default_rng(3)
+    slope = rng.normal(2.0, 1.0, (24, 2))
+    rec = [
+        (u, y, f"x{j}", 10.0 + slope[i, j] * (y - 2000)) for i, u in enumerate(units) for y in YEARS for j in range(2)
+    ]
+    panel, cat, groups = make_panel(rec), catalogue({"x0": "use", "x1": "use"}), make_groups(units, YEARS)
+    chains = [
+        "interpolate+carry+group_median",
+        "interpolate+trend+group_median",
+        "carry_forward+carry_long+group_median",
+    ]
+    acc, steps = masking_tables(
+        panel,
+        cat,
+        groups,
+        2000,
+        2015,
+        share=0.1,
+        min_cells=0,
+        methods=chains,
+        settings=ImputeSettings(long_carry=4),
+        screening=keep_all(panel, cat, groups, 2000, 2015),
+    )
+    assert recommend_methods(acc) == {"use": "interpolate+trend+group_median"}
+    trend = steps.loc[(steps["step"] == "trend") & (steps["n"] > 0)]
+    assert len(trend) and trend["rmse_sd"].max() < 1e-9
+
+
+def test_mask_design_is_validated() -> None:
+    with pytest.raises(ConfigError, match="share"):
+        MaskDesign(share=1.0)
+    with pytest.raises(ConfigError, match="min_cells"):
+        MaskDesign(min_cells=-1)

@@ -5,6 +5,7 @@ Drawn by the ``accuracy_figure`` rule and saved with :func:`scripts.core.plottin
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from scripts.core.plotting import plt
@@ -26,7 +27,10 @@ def draw_accuracy_figure(accuracy: pd.DataFrame, chosen: pd.DataFrame) -> plt.Fi
     of each indicator's standard deviation; baselines are grey and hatched, the chain in
     use is dark and labelled.
     """
-    pooled = accuracy[(accuracy["indicator"] == "all") & (accuracy["cells"] == "all") & (accuracy["role"] != "all")]
+    pooled = accuracy[(accuracy["indicator"] == "all") & (accuracy["role"] != "all")]
+    # The weighted rows (strata weighted as the panel's own gaps) where the table has them: what the choice rests on.
+    weighted = set(pooled.loc[pooled["cells"] == "weighted", "role"])
+    pooled = pooled[np.where(pooled["role"].isin(weighted), pooled["cells"] == "weighted", pooled["cells"] == "all")]
     roles = [r for r in ROLE_TITLES if r in set(pooled["role"])]
     used = dict(zip(chosen["role"], chosen["chain"]))
     fig, axes = plt.subplots(len(roles), 1, figsize=(7.5, 1.2 + 1.9 * len(roles)), sharex=True, squeeze=False)

@@ -289,6 +289,92 @@ def _aggregate(res: pd.DataFrame, cube: Cube) -> pd.DataFrame:
     return conform(acc, tables.ACCURACY)
 
 
+def missing_strata(cube: Cube, settings: ImputeSettings) -> pd.DataFrame:
+    """The panel's own missing cells per role, by the stratum of hidden cells they resemble, and its weight.
+
+    A missing cell inside a series is ``random`` when its gap is at most ``max_gap`` years
+    and ``long_gap`` otherwise; before the first or after the last observation it is
+    ``end`` up to ``max_extrap`` years away and ``long_end`` beyond; a cell of a series
+    with no observation is ``series``, counted only when ``fill_unreported`` is on (it is
+    not imputed otherwise). Returns tables.MISSINGNESS: role, cells, n_missing, and
+    weight (the stratum's share of the role's counted cells).
+    """
+    a = to_rows(cube.x)
+    obs = ~np.isnan(a)
+    t_len = a.shape[1]
+    pos = np.arange(t_len)
+    prev = np.maximum.accumulate(np.where(obs, pos, -1), axis=1)
+    nxt = np.minimum.accumulate(np.where(obs, pos, t_len)[:, ::-1], axis=1)[:, ::-1]
+    has = obs.any(axis=1)[:, None]
+    interior = ~obs & (prev >= 0) & (nxt < t_len)
+    outside = ~obs & has & ~interior
+    dist = np.where(prev < 0, nxt - pos, pos - prev)
+    code = np.zeros(a.shape, dtype="int8")
+    code[interior & (nxt - prev - 1 <= settings.max_gap)] = KIND["random"]
+    code[interior & (nxt - prev - 1 > settings.max_gap)] = KIND["long_gap"]
+    code[outside & (dist <= settings.max_extrap)] = KIND["end"]
+    code[outside & (dist > settings.max_extrap)] = KIND["long_end"]
+    if settings.fill_unreported:
+        code[~obs & ~has] = KIND["series"]
+    role_of = np.repeat(np.tile(cube.roles, cube.shape[0])[:, None], t_len, axis=1)
+    hit = code > 0
+    counts = (
+        pd.DataFrame({"role": role_of[hit], "cells": np.array(MASK_STRATA, dtype=object)[code[hit] - 1]})
+        .groupby(["role", "cells"], sort=True)
+        .size()
+        .rename("n_missing")
+        .reset_index()
+    )
+    counts = counts.assign(weight=counts["n_missing"] / counts.groupby("role")["n_missing"].transform("sum"))
+    return conform(counts, tables.MISSINGNESS)
+
+
+def _weighted(acc: pd.DataFrame, missingness: pd.DataFrame) -> pd.DataFrame:
+    """Per method and role, the strata's errors weighted by how often the panel's own gaps look like them.
+
+    Rows with ``cells="weighted"`` (indicator "all"): mean squared and absolute error (SD
+    units) and coverage are the weighted means over the strata that were hidden, with the
+    weights of :func:`missing_strata` renormalised over those strata.
+    """
+    per = acc.loc[(acc["indicator"] == "all") & (acc["role"] != "all") & acc["cells"].isin(MASK_STRATA)]
+    per = per.merge(missingness[["role", "cells", "weight"]], on=["role", "cells"], how="inner")
+    per = per.loc[per["n_masked"] > 0]
+    if per.empty:
+        return empty(tables.ACCURACY)
+    keys = ["method", "baseline", "role"]
+    w = per["weight"] / per.groupby(keys)["weight"].transform("sum")
+    per = per.assign(
+        mse_w=w * per["rmse_sd"].fillna(0.0) ** 2,
+        mae_w=w * per["mae_sd"].fillna(0.0),
+        cov_w=w * per["coverage"],
+        w_filled=w * (per["n"] > 0),
+    )
+    out = (
+        per.groupby(keys, sort=True)
+        .agg(
+            n_masked=("n_masked", "sum"),
+            n=("n", "sum"),
+            mse=("mse_w", "sum"),
+            mae=("mae_w", "sum"),
+            coverage=("cov_w", "sum"),
+            w_filled=("w_filled", "sum"),
+        )
+        .reset_index()
+    )
+    # A stratum the method filled nothing of has no error: the mean is over the filled strata.
+    filled = out["w_filled"] > 0
+    out = out.assign(
+        rmse_sd=np.where(filled, np.sqrt(out["mse"] / out["w_filled"].where(filled, 1.0)), np.nan),
+        mae_sd=np.where(filled, out["mae"] / out["w_filled"].where(filled, 1.0), np.nan),
+        rmse=np.nan,
+        mae=np.nan,
+        scale=np.nan,
+        indicator="all",
+        cells="weighted",
+    )
+    return conform(out, tables.ACCURACY)
+
+
 def step_accuracy(res: pd.DataFrame, cube: Cube, chains: Mapping[str, Sequence[str]], min_cells: int) -> pd.DataFrame:
     """Per chain, role and step: the hidden cells the step filled, per stratum and in all, with their error.
 
@@ -346,7 +432,7 @@ def masking_tables(
     methods: Sequence[str | Sequence[str]] = DEFAULT_CANDIDATES,
     settings: ImputeSettings = ImputeSettings(),
     screening: pd.DataFrame | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Measure each imputation chain by hiding observed cells and imputing them again.
 
     Cells are hidden in the strata of the module docstring: a seeded random ``share`` of
@@ -359,9 +445,12 @@ def masking_tables(
     observation once its cells are hidden is not filled by any chain (as in the point
     imputation), so no chain is credited with cells it would never fill.
 
-    Returns ``(accuracy, steps)``. ``accuracy`` is :data:`scripts.core.tables.ACCURACY`: per
-    method x indicator x stratum (and "all"), plus pooled rows per method x role and per
-    method (``indicator="all"``; ``role="all"`` for the latter). RMSE and MAE are given in
+    Returns ``(accuracy, steps, missingness)``. ``accuracy`` is
+    :data:`scripts.core.tables.ACCURACY`: per method x indicator x stratum (and "all"),
+    plus pooled rows per method x role and per method (``indicator="all"``; ``role="all"``
+    for the latter), and per method x role the ``weighted`` rows (see :func:`_weighted`):
+    the strata weighted by how often the panel's own missing cells resemble each
+    (``missingness``, :func:`missing_strata`), the error to expect of the real imputation. RMSE and MAE are given in
     the indicator's raw units and in units of its standard deviation (``*_sd``; the only
     scale on which pooled rows are reported). Errors are over the hidden cells each method
     filled; ``coverage`` says what share that is. ``steps`` is
@@ -374,18 +463,22 @@ def masking_tables(
     cube = build_cube(panel, catalogue, groups, first, last, screening)
     if not cube.x.size:
         log.warning("masking: nothing to measure (no kept economy or indicator)")
-        return empty(tables.ACCURACY), empty(tables.STEP_ACCURACY)
+        return empty(tables.ACCURACY), empty(tables.STEP_ACCURACY), empty(tables.MISSINGNESS)
     chains_by_method = {name: {r: steps for r in ROLES} for name, steps in named.items()}
     res = masked_run(cube, chains_by_method, settings, design, BASELINES, Labels())
     if not len(res):
         log.warning("masking: no observed cell was hidden (share %s too small for this panel)", share)
     steps = step_accuracy(res, cube, named, design.min_cells)
+    missingness = missing_strata(cube, settings)
     short = steps.loc[(steps["cells"] == "all") & ~steps["measured"] & (steps["n"] > 0)]
     for r in short.itertuples():
         log.info(
             "masking: %s, %s: step %s measured on %d hidden cells only (< %d)", r.method, r.role, r.step, r.n, min_cells
         )
-    return _aggregate(res, cube), steps
+    acc = _aggregate(res, cube)
+    acc = pd.concat([acc, _weighted(acc, missingness)], ignore_index=True)
+    acc = acc.sort_values(["baseline", "method", "role", "indicator", "cells"], kind="stable", ignore_index=True)
+    return conform(acc, tables.ACCURACY), steps, missingness
 
 
 def masking_experiment(
@@ -396,8 +489,10 @@ def masking_experiment(
 
 
 def recommend_methods(accuracy: pd.DataFrame, *, min_coverage: float = 0.95) -> dict[str, str]:
-    """Pick per role the chain with the lowest pooled RMSE (in SD units) over all hidden cells.
+    """Pick per role the chain with the lowest RMSE (in SD units) over the hidden cells.
 
+    The RMSE is that of the ``weighted`` rows (the strata weighted as the panel's own
+    missing cells) where the table has them for the role, else the pooled ``all`` rows.
     Only non-baseline chains that filled at least ``min_coverage`` of the role's hidden
     cells compete (a chain that leaves the hard cells empty would otherwise look best);
     ties go to the lower MAE, then the name. A warning is logged when a naive baseline
@@ -406,7 +501,11 @@ def recommend_methods(accuracy: pd.DataFrame, *, min_coverage: float = 0.95) -> 
     Returns role -> chain name (usable as a method of :func:`scripts.impute.point.impute_panel`), for every role
     present in ``accuracy``.
     """
-    rows = accuracy.loc[(accuracy["indicator"] == "all") & (accuracy["cells"] == "all") & (accuracy["role"] != "all")]
+    pooled = accuracy.loc[(accuracy["indicator"] == "all") & (accuracy["role"] != "all")]
+    weighted_roles = set(pooled.loc[pooled["cells"] == "weighted", "role"])
+    rows = pooled.loc[
+        np.where(pooled["role"].isin(weighted_roles), pooled["cells"] == "weighted", pooled["cells"] == "all")
+    ]
     out: dict[str, str] = {}
     for role, part in rows.groupby("role", sort=True):
         cand = part.loc[~part["baseline"] & (part["coverage"] >= min_coverage) & part["rmse_sd"].notna()]

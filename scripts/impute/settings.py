@@ -34,6 +34,8 @@ DEFAULT_CANDIDATES: tuple[str, ...] = (
     "interpolate+carry_long+group_median",
     "interpolate+carry_forward+carry_long+group_median",
     "carry_forward+carry_long+group_median",
+    "interpolate+carry_forward+carry_long+knn+group_median",
+    "interpolate+carry_forward+carry_long+iterative+group_median",
     "interpolate+carry+knn+group_median",
     "interpolate+carry+iterative+group_median",
     "group_median",

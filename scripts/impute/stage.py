@@ -88,7 +88,7 @@ def impute_accuracy(snakemake: Any) -> None:
     setup_logging(snakemake)
     p = snakemake.params
     panel, catalogue, groups = _inputs(snakemake)
-    acc, steps = masking_tables(
+    acc, steps, missingness = masking_tables(
         panel,
         catalogue,
         groups,
@@ -104,6 +104,7 @@ def impute_accuracy(snakemake: Any) -> None:
     best = recommend_methods(acc)
     write_table(acc, snakemake.output.accuracy, tables.ACCURACY)
     write_table(steps, snakemake.output.steps, tables.STEP_ACCURACY)
+    write_table(missingness, snakemake.output.missingness, tables.MISSINGNESS)
     write_table(
         pd.DataFrame(sorted(best.items()), columns=["role", "chain"]), snakemake.output.recommended, tables.RECOMMENDED
     )

@@ -66,6 +66,7 @@ rule impute_accuracy:
         accuracy=f"{RESULTS}/03_impute/accuracy.csv",
         recommended=f"{RESULTS}/03_impute/recommended_methods.csv",
         steps=f"{RESULTS}/03_impute/step_accuracy.csv",
+        missingness=f"{RESULTS}/03_impute/missingness.csv",
     log:
         log_path("03_impute", "impute_accuracy"),
     benchmark:

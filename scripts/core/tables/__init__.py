@@ -26,6 +26,7 @@ from scripts.core.tables.impute import (
     ACCURACY,
     IMPUTED,
     METHODS_USED,
+    MISSINGNESS,
     RECOMMENDED,
     SCREENING,
     STATUS_COUNTS,

@@ -31,7 +31,7 @@ ACCURACY = Table(
         "baseline": "bool",  # True for the naive baselines
         "role": "string",  # indicator's role, or "all"
         "indicator": "string",  # indicator code, or "all" (pooled over the role / everything)
-        "cells": "string",  # "random" | "end" (hidden end segments) | "all"
+        "cells": "string",  # a stratum (vocabulary.MASK_STRATA), "all", or "weighted" (per role, see MISSINGNESS)
         "n_masked": "int64",  # hidden cells
         "n": "int64",  # hidden cells the method filled (errors are over these)
         "coverage": "float64",  # n / n_masked
@@ -119,4 +119,17 @@ STEP_ACCURACY = Table(
         "measured": "bool",  # n >= min_cells on the "all" row (same value on the stratum rows)
     },
     ("method", "role", "step", "cells"),
+)
+
+#: The panel's own missing cells per role, by the masking stratum they resemble: the weights of
+#: the accuracy table's "weighted" rows, on which the chain per role is chosen.
+MISSINGNESS = Table(
+    "missing-cell stratum",
+    {
+        "role": "string",
+        "cells": "string",  # stratum (vocabulary.MASK_STRATA) the missing cells resemble
+        "n_missing": "int64",  # missing cells of the role's kept series of that kind
+        "weight": "float64",  # n_missing / the role's missing cells counted
+    },
+    ("role", "cells"),
 )

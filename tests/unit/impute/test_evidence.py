@@ -12,7 +12,16 @@ from scripts.core.errors import ConfigError
 from scripts.core.vocabulary import MASK_STRATA
 from scripts.impute.cube import build_cube
 from scripts.impute.kernels import carry_forward_fill
-from scripts.impute.masking import KIND, MaskDesign, _mask, _pick_series, masking_tables, recommend_methods
+from scripts.impute.masking import (
+    KIND,
+    MaskDesign,
+    _mask,
+    _pick_series,
+    _weighted,
+    masking_tables,
+    missing_strata,
+    recommend_methods,
+)
 from scripts.impute.point import impute_panel, unreported_counts
 from scripts.impute.screening import screen
 from scripts.impute.settings import ImputeSettings, resolve_methods
@@ -180,7 +189,7 @@ def test_every_structured_stratum_hides_min_cells_and_keeps_its_shape() -> None:
 def test_step_counts_add_up_and_flag_the_under_measured() -> None:
     panel, cat, groups = _constant_panel()
     chains = ["interpolate+carry+group_median", "carry_forward+carry_long+group_median"]
-    acc, steps = masking_tables(
+    acc, steps, _ = masking_tables(
         panel,
         cat,
         groups,
@@ -215,7 +224,7 @@ def test_masking_tables_are_seeded() -> None:
     one = masking_tables(panel, cat, groups, 2000, 2015, settings=ImputeSettings(seed=4), **kw)
     two = masking_tables(panel, cat, groups, 2000, 2015, settings=ImputeSettings(seed=4), **kw)
     other = masking_tables(panel, cat, groups, 2000, 2015, settings=ImputeSettings(seed=5), **kw)
-    assert one[0].equals(two[0]) and one[1].equals(two[1])
+    assert all(a.equals(b) for a, b in zip(one, two))
     assert not one[0].equals(other[0])
 
 
@@ -229,7 +238,7 @@ def test_the_evidence_picks_carrying_for_series_that_never_change_controls_inclu
         "carry_forward+carry_long+group_median",
         "group_median",
     ]
-    acc, _ = masking_tables(
+    acc, _, _ = masking_tables(
         panel,
         cat,
         groups,
@@ -262,7 +271,7 @@ def test_the_evidence_picks_interpolation_and_trend_for_straight_lines() -> None
         "interpolate+trend+group_median",
         "carry_forward+carry_long+group_median",
     ]
-    acc, steps = masking_tables(
+    acc, steps, _ = masking_tables(
         panel,
         cat,
         groups,
@@ -284,3 +293,60 @@ def test_mask_design_is_validated() -> None:
         MaskDesign(share=1.0)
     with pytest.raises(ConfigError, match="min_cells"):
         MaskDesign(min_cells=-1)
+
+
+# --------------------------------------------------------------------------- weighting by the panel's own gaps
+
+
+def test_missing_cells_are_classed_by_the_stratum_they_resemble() -> None:
+    values = [1.0, NAN, 3.0, NAN, NAN, NAN, NAN, 8.0, NAN, NAN, NAN]
+    years = range(2000, 2011)
+    rec = [("A", y, "r1", v) for y, v in zip(years, values) if not np.isnan(v)]
+    rec += [("A", y, "r2", 1.0) for y in years] + [("B", y, "r1", 2.0) for y in years]
+    panel = make_panel(rec)
+    cat = catalogue({"r1": "readiness", "r2": "readiness"})
+    groups = make_groups(["A", "B"], years)
+    cube = build_cube(panel, cat, groups, 2000, 2010, keep_all(panel, cat, groups, 2000, 2010))
+    settings = ImputeSettings(max_gap=3, max_extrap=2)
+    got = missing_strata(cube, settings).set_index("cells")["n_missing"].to_dict()
+    # 2001: a one-year gap; 2003-2006: a four-year gap; 2008-2009 within two years of the end; 2010 beyond.
+    assert got == {"end": 2, "long_end": 1, "long_gap": 4, "random": 1}
+    on = missing_strata(cube, ImputeSettings(max_gap=3, max_extrap=2, fill_unreported=True))
+    # B never reports r2: its 11 cells count only when they would be filled.
+    assert on.set_index("cells").loc["series", "n_missing"] == 11
+    assert on["weight"].sum() == pytest.approx(1.0)
+
+
+def test_weighted_rows_weight_each_stratum_by_the_panel_gaps() -> None:
+    rows = [
+        ("c", False, "use", "all", "random", 10, 10, 1.0, 0.1, 0.05),
+        ("c", False, "use", "all", "end", 10, 5, 0.5, 0.3, 0.2),
+        ("c", False, "use", "all", "long_end", 10, 0, 0.0, NAN, NAN),
+    ]
+    acc = pd.DataFrame(
+        rows,
+        columns=["method", "baseline", "role", "indicator", "cells", "n_masked", "n", "coverage", "rmse_sd", "mae_sd"],
+    )
+    missingness = pd.DataFrame(
+        {"role": "use", "cells": ["random", "end", "long_end", "long_gap"], "n_missing": [6, 2, 2, 5]}
+    ).assign(weight=lambda d: d["n_missing"] / 15)
+    out = _weighted(conform(acc.assign(rmse=NAN, mae=NAN, scale=NAN), tables.ACCURACY), missingness).iloc[0]
+    # long_gap was not hidden: weights renormalised over random, end, long_end (0.6, 0.2, 0.2);
+    # long_end was hidden but not filled: the errors are the mean over the filled strata (0.6, 0.2 -> 0.75, 0.25).
+    assert out["cells"] == "weighted" and (out["n_masked"], out["n"]) == (30, 15)
+    assert out["coverage"] == pytest.approx(0.6 * 1.0 + 0.2 * 0.5)
+    assert out["rmse_sd"] == pytest.approx(np.sqrt(0.75 * 0.01 + 0.25 * 0.09))
+    assert out["mae_sd"] == pytest.approx(0.75 * 0.05 + 0.25 * 0.2)
+    # The recommendation reads the weighted rows when a role has them.
+    worse = conform(
+        pd.DataFrame(
+            [
+                ("d", False, "use", "all", "all", 30, 30, 1.0, 0.01, 0.01),
+                ("d", False, "use", "all", "weighted", 30, 30, 1.0, 0.5, 0.4),
+            ],
+            columns=acc.columns,
+        ).assign(rmse=NAN, mae=NAN, scale=NAN),
+        tables.ACCURACY,
+    )
+    both = pd.concat([conform(pd.DataFrame([out]), tables.ACCURACY), worse], ignore_index=True)
+    assert recommend_methods(both.assign(coverage=1.0)) == {"use": "c"}

@@ -103,7 +103,12 @@ def test_the_imputation_rules_chain_from_screening_to_draws(inputs: dict[str, st
         job(
             tmp_path,
             input=with_screening,
-            output={"accuracy": "accuracy.csv", "recommended": "recommended.csv", "steps": "steps.csv"},
+            output={
+                "accuracy": "accuracy.csv",
+                "recommended": "recommended.csv",
+                "steps": "steps.csv",
+                "missingness": "missingness.csv",
+            },
             params=dict(
                 **SETTINGS,
                 masking_share=0.2,
@@ -118,6 +123,8 @@ def test_the_imputation_rules_chain_from_screening_to_draws(inputs: dict[str, st
     assert set(recommended["chain"]) <= {"interpolate+carry+group_median", "group_median"}
     steps = read_table(tmp_path / "steps.csv", tables.STEP_ACCURACY)
     assert set(steps["step"]) == {"interpolate", "carry", "group_median"}
+    weights = read_table(tmp_path / "missingness.csv", tables.MISSINGNESS)
+    assert weights.groupby("role")["weight"].sum().to_numpy() == pytest.approx(1.0)
 
     with_rec = {**with_screening, "recommended": str(tmp_path / "recommended.csv")}
     stage.impute(

@@ -19,13 +19,27 @@ ROLE_TITLES = {
 }
 
 
-def draw_accuracy_figure(accuracy: pd.DataFrame, chosen: pd.DataFrame) -> plt.Figure:
+def _step_note(steps: pd.DataFrame, role: str, chain: str | None) -> str:
+    """'hidden cells per step: interpolate 1,657, carry 590*' for the chain in use (* = fewer than min_cells)."""
+    mine = steps.loc[(steps["method"] == chain) & (steps["role"] == role) & (steps["cells"] == "all")]
+    if mine.empty:
+        return ""
+    parts = [f"{r.step} {r.n:,}{'' if r.measured else '*'}" for r in mine.sort_values("position").itertuples()]
+    note = "hidden cells filled per step of the chain in use: " + ", ".join(parts)
+    if not mine["measured"].all():
+        note += f"\n* fewer than {int(mine['min_cells'].iloc[0]):,}: error barely measured"
+    return note
+
+
+def draw_accuracy_figure(accuracy: pd.DataFrame, chosen: pd.DataFrame, steps: pd.DataFrame | None = None) -> plt.Figure:
     """Out-of-sample error of every imputation chain and baseline, one panel per role.
 
     ``accuracy`` is the masking experiment's table (pooled rows: indicator 'all', cells
-    'all'); ``chosen`` has role, chain (the chain each role uses). Bars show RMSE in units
-    of each indicator's standard deviation; baselines are grey and hatched, the chain in
-    use is dark and labelled.
+    'weighted' where present, else 'all'); ``chosen`` has role, chain (the chain each role
+    uses); ``steps`` (the per-step table, optional) adds to each panel how many hidden
+    cells each step of the chain in use filled. Bars show RMSE in units of each
+    indicator's standard deviation; baselines are grey and hatched, the chain in use is
+    dark and labelled.
     """
     pooled = accuracy[(accuracy["indicator"] == "all") & (accuracy["role"] != "all")]
     # The weighted rows (strata weighted as the panel's own gaps) where the table has them: what the choice rests on.
@@ -33,7 +47,10 @@ def draw_accuracy_figure(accuracy: pd.DataFrame, chosen: pd.DataFrame) -> plt.Fi
     pooled = pooled[np.where(pooled["role"].isin(weighted), pooled["cells"] == "weighted", pooled["cells"] == "all")]
     roles = [r for r in ROLE_TITLES if r in set(pooled["role"])]
     used = dict(zip(chosen["role"], chosen["chain"]))
-    fig, axes = plt.subplots(len(roles), 1, figsize=(7.5, 1.2 + 1.9 * len(roles)), sharex=True, squeeze=False)
+    n_bars = int(pooled.groupby("role").size().max()) if len(pooled) else 1
+    fig, axes = plt.subplots(
+        len(roles), 1, figsize=(7.5, 1.2 + (0.8 + 0.16 * n_bars) * len(roles)), sharex=True, squeeze=False
+    )
     xmax = float(pooled["rmse_sd"].max()) * 1.25
     for ax, role in zip(axes[:, 0], roles):
         d = pooled[pooled["role"] == role].sort_values("rmse_sd", ascending=False)
@@ -50,6 +67,16 @@ def draw_accuracy_figure(accuracy: pd.DataFrame, chosen: pd.DataFrame) -> plt.Fi
             ax.text(v + xmax * 0.01, y, label, va="center", fontsize=7)
         n = int(d["n_masked"].max())
         ax.set_title(f"{ROLE_TITLES[role]} ({n:,} hidden cells)", fontsize=9, loc="left")
+        if steps is not None:
+            ax.text(
+                0.99,
+                0.97,
+                _step_note(steps, role, used.get(role)),
+                transform=ax.transAxes,
+                ha="right",
+                va="top",
+                fontsize=6,
+            )
         ax.tick_params(axis="y", labelsize=7)
         ax.set_xlim(0, xmax)
     axes[-1, 0].set_xlabel("RMSE on hidden observed cells (in SD units of each indicator)")

@@ -6,32 +6,31 @@ first carried back where no earlier one exists) and reports RMSE and MAE in raw 
 in units of the indicator's standard deviation (sample SD of all observed cells of the
 window, ddof=1; 1 for a constant indicator) so that indicators can be pooled.
 
-Strata of hidden cells
-----------------------
-Which step of a chain fills a cell depends on where the cell sits in its series, so the
-cells are hidden in strata (:data:`~scripts.core.vocabulary.MASK_STRATA`), each aimed at
-the steps that fill such cells in the real panel:
+Classes of cells, and how they are hidden
+-----------------------------------------
+Which step of a chain fills a cell depends on where the cell sits in its series, so every
+missing cell, real or hidden, is put in a class (:func:`classify_missing`,
+:data:`~scripts.core.vocabulary.MASK_STRATA`): ``random`` (inside a gap of at most
+``max_gap`` years: interpolate), ``long_gap`` (a longer interior gap: carry_forward, a
+model, the group), ``end`` (at most ``max_extrap`` years beyond the first or last
+observation: carry, trend), ``long_end`` (further out: carry_long, a model, the group) and
+``series`` (a series with no observation: only a model or the group, and only with
+``fill_unreported``).
 
-============  =====================================================  ============================
-stratum       what is hidden                                         filled by, e.g.
-============  =====================================================  ============================
-``random``    a seeded ``share`` of all observed cells               interpolate
-``end``       the first or last 1 .. ``max_extrap`` observations     carry, trend
-``long_end``  the first or last ``max_extrap`` + 1 ..                carry_long, model, group
-              ``long_carry`` + 3 observations
-``long_gap``  an interior run of ``max_gap`` + 1 .. ``long_carry``   carry_forward, model, group
-              + 2 observations (one kept on each side)
-``series``    every observation of a series (only when               model, group
-              ``fill_unreported`` is on: otherwise no chain fills
-              it)
-============  =====================================================  ============================
+Cells are hidden in strata aimed at these classes: a seeded ``share`` of all observed
+cells at random; with ``end_segments``, the first or last 1..``max_extrap``
+observations of a ``share`` of the series; end segments and interior runs as long as the
+role's own long end gaps and long interior gaps (lengths drawn from them, so that the
+hidden segments are as long as the real ones); and, with ``fill_unreported``, whole
+series. Each structured stratum takes per role at least as many series (drawn at random
+among those with enough observations that two remain; a series in one stratum only) as
+it needs to hide ``min_cells`` cells. A hidden cell is reported under the class it falls
+in once hidden (a random cell next to a hidden end segment is an end cell).
 
-The ``end`` stratum takes a ``share`` of the series; every structured stratum takes, per
-role, at least as many series (drawn at random among those with enough observations
-that two remain, a series in one stratum only) as it needs to hide ``min_cells`` cells of
-the role. :func:`step_accuracy` then counts, per chain, role and step, how many hidden
-cells the step filled and with what error, and flags a step measured on fewer than
-``min_cells``.
+:func:`step_accuracy` counts, per chain, role and step, how many hidden cells the step
+filled and with what error, and flags a step measured on fewer than ``min_cells``;
+:func:`missing_strata` counts the panel's own missing cells per class, whose shares weight
+the ``weighted`` accuracy rows on which :func:`recommend_methods` chooses.
 """
 
 from __future__ import annotations
@@ -109,6 +108,58 @@ class MaskDesign:
         object.__setattr__(self, "min_cells", check_int("impute.masking.min_cells", self.min_cells))
 
 
+def classify_missing(x: np.ndarray, settings: ImputeSettings) -> np.ndarray:
+    """Class (:data:`KIND`) of every missing cell of ``x`` (U, T, I) by where it sits in its series; 0 if observed.
+
+    Inside a series: ``random`` for a gap of at most ``max_gap`` years, ``long_gap``
+    beyond; before the first or after the last observation: ``end`` up to ``max_extrap``
+    years away, ``long_end`` beyond; a series with no observation: ``series``. The same
+    rule classes the panel's own missing cells and the hidden ones, so that each hidden
+    cell stands for the real cells of its class.
+    """
+    a = to_rows(x)
+    obs = ~np.isnan(a)
+    t_len = a.shape[1]
+    pos = np.arange(t_len)
+    prev = np.maximum.accumulate(np.where(obs, pos, -1), axis=1)
+    nxt = np.minimum.accumulate(np.where(obs, pos, t_len)[:, ::-1], axis=1)[:, ::-1]
+    has = obs.any(axis=1)[:, None]
+    interior = ~obs & (prev >= 0) & (nxt < t_len)
+    outside = ~obs & has & ~interior
+    dist = np.where(prev < 0, nxt - pos, pos - prev)
+    gap = nxt - prev - 1
+    code = np.zeros(a.shape, dtype="int8")
+    code[interior & (gap <= settings.max_gap)] = KIND["random"]
+    code[interior & (gap > settings.max_gap)] = KIND["long_gap"]
+    code[outside & (dist <= settings.max_extrap)] = KIND["end"]
+    code[outside & (dist > settings.max_extrap)] = KIND["long_end"]
+    code[~obs & ~has] = KIND["series"]
+    return from_rows(code, x.shape)
+
+
+def _gap_lengths(obs: np.ndarray, role_of: np.ndarray, settings: ImputeSettings) -> dict[str, dict[str, np.ndarray]]:
+    """The panel's own long end gaps and long interior gaps (years), per stratum and role, from ``obs`` (S, T)."""
+    t_len = obs.shape[1]
+    has = obs.any(axis=1)
+    lead = np.where(has, obs.argmax(axis=1), 0)
+    trail = np.where(has, obs[:, ::-1].argmax(axis=1), 0)
+    pos = np.arange(t_len)
+    prev = np.maximum.accumulate(np.where(obs, pos, -1), axis=1)
+    nxt = np.minimum.accumulate(np.where(obs, pos, t_len)[:, ::-1], axis=1)[:, ::-1]
+    # A gap is counted once, at its first year.
+    starts = ~obs & (prev >= 0) & (nxt < t_len) & (pos == prev + 1)
+    r, c = np.nonzero(starts)
+    gaps = nxt[r, c] - prev[r, c] - 1
+    out: dict[str, dict[str, np.ndarray]] = {"long_end": {}, "long_gap": {}}
+    for role in sorted(set(role_of.tolist())):
+        mine = has & (role_of == role)
+        ends = np.concatenate([lead[mine], trail[mine]])
+        out["long_end"][role] = np.sort(ends[ends > settings.max_extrap])
+        g = gaps[role_of[r] == role]
+        out["long_gap"][role] = np.sort(g[g > settings.max_gap])
+    return out
+
+
 def _pick_series(
     eligible: np.ndarray, cells: np.ndarray, role_of: np.ndarray, share: float, min_cells: int, rng: np.random.Generator
 ) -> np.ndarray:
@@ -132,28 +183,31 @@ def _mask(cube: Cube, design: MaskDesign, settings: ImputeSettings, rng: np.rand
     if not design.end_segments:
         return kind
     a = to_rows(obs.astype("float64")) > 0
-    n_series, t_len = a.shape
+    n_series = a.shape[0]
     n_obs = a.sum(axis=1)
     role_of = np.tile(cube.roles, cube.shape[0])
     from_start = np.cumsum(a, axis=1)
     from_end = np.cumsum(a[:, ::-1], axis=1)[:, ::-1]
-    k, g, kl = settings.max_extrap, settings.max_gap, settings.long_carry
-    lengths = {
-        "end": (1, max(k, 1)),
-        "long_end": (k + 1, max(kl + 3, k + 1)),
-        "long_gap": (g + 1, max(kl + 2, g + 1)),
-    }
+    real = _gap_lengths(~np.isnan(to_rows(cube.x)), role_of, settings)
     taken = np.zeros(n_series, dtype=bool)
     strata = ["end", "long_end", "long_gap"] + (["series"] if settings.fill_unreported else [])
     for stratum in strata:
         if stratum == "series":
             length = n_obs
             eligible = ~taken & (n_obs >= 1)
-        else:
-            lo, hi = lengths[stratum]
-            length = rng.integers(lo, hi + 1, n_series)
-            # At least two observations must remain (one on each side of a gap), or no trend can be fitted.
+        elif stratum == "end":
+            length = rng.integers(1, max(settings.max_extrap, 1) + 1, n_series)
             eligible = ~taken & (n_obs >= length + 2)
+        else:
+            # Lengths drawn from the role's own long gaps, so the hidden segments are as long as the real ones;
+            # a role without such gaps has no cells of the stratum to impute and none are hidden.
+            length = np.zeros(n_series, dtype="int64")
+            for role, lengths in real[stratum].items():
+                mine = role_of == role
+                if lengths.size:
+                    length[mine] = rng.choice(lengths, size=int(mine.sum()))
+            # At least two observations must remain (one on each side of a gap), or no trend can be fitted.
+            eligible = ~taken & (length > 0) & (n_obs >= length + 2)
         share = design.share if stratum == "end" else 0.0
         pick = _pick_series(eligible, length, role_of, share, design.min_cells, rng)
         if stratum == "series":
@@ -202,6 +256,8 @@ def masked_run(
     idx = np.nonzero(hidden)
     truth = cube.x[idx]
     ind = idx[2]
+    # Each hidden cell is reported under the class of real missing cells it resembles once hidden.
+    kind = classify_missing(xm, settings)
     parts = []
     for method, chains in chains_by_method.items():
         value, status, label, step = combine(cube, xm, fills, chains, settings.fill_unreported)
@@ -290,33 +346,16 @@ def _aggregate(res: pd.DataFrame, cube: Cube) -> pd.DataFrame:
 
 
 def missing_strata(cube: Cube, settings: ImputeSettings) -> pd.DataFrame:
-    """The panel's own missing cells per role, by the stratum of hidden cells they resemble, and its weight.
+    """The panel's own missing cells per role and class (:func:`classify_missing`), and each class's weight.
 
-    A missing cell inside a series is ``random`` when its gap is at most ``max_gap`` years
-    and ``long_gap`` otherwise; before the first or after the last observation it is
-    ``end`` up to ``max_extrap`` years away and ``long_end`` beyond; a cell of a series
-    with no observation is ``series``, counted only when ``fill_unreported`` is on (it is
-    not imputed otherwise). Returns tables.MISSINGNESS: role, cells, n_missing, and
-    weight (the stratum's share of the role's counted cells).
+    Cells of never-reported series (``series``) count only when ``fill_unreported`` is on
+    (they are not imputed otherwise). Returns tables.MISSINGNESS: role, cells, n_missing,
+    and weight (the class's share of the role's counted cells).
     """
-    a = to_rows(cube.x)
-    obs = ~np.isnan(a)
-    t_len = a.shape[1]
-    pos = np.arange(t_len)
-    prev = np.maximum.accumulate(np.where(obs, pos, -1), axis=1)
-    nxt = np.minimum.accumulate(np.where(obs, pos, t_len)[:, ::-1], axis=1)[:, ::-1]
-    has = obs.any(axis=1)[:, None]
-    interior = ~obs & (prev >= 0) & (nxt < t_len)
-    outside = ~obs & has & ~interior
-    dist = np.where(prev < 0, nxt - pos, pos - prev)
-    code = np.zeros(a.shape, dtype="int8")
-    code[interior & (nxt - prev - 1 <= settings.max_gap)] = KIND["random"]
-    code[interior & (nxt - prev - 1 > settings.max_gap)] = KIND["long_gap"]
-    code[outside & (dist <= settings.max_extrap)] = KIND["end"]
-    code[outside & (dist > settings.max_extrap)] = KIND["long_end"]
-    if settings.fill_unreported:
-        code[~obs & ~has] = KIND["series"]
-    role_of = np.repeat(np.tile(cube.roles, cube.shape[0])[:, None], t_len, axis=1)
+    code = classify_missing(cube.x, settings)
+    if not settings.fill_unreported:
+        code = np.where(code == KIND["series"], 0, code)
+    role_of = np.broadcast_to(cube.roles[None, None, :], code.shape)
     hit = code > 0
     counts = (
         pd.DataFrame({"role": role_of[hit], "cells": np.array(MASK_STRATA, dtype=object)[code[hit] - 1]})

@@ -116,8 +116,11 @@ def accuracy_figure(snakemake: Any) -> None:
     """The ``accuracy_figure`` rule: the masking experiment as a figure (PNG and PDF)."""
     setup_logging(snakemake)
     acc = read_table(snakemake.input.accuracy, tables.ACCURACY)
+    steps = read_table(snakemake.input.steps, tables.STEP_ACCURACY)
     save(
-        draw_accuracy_figure(acc, _methods_in_use(snakemake)), snakemake.output.figure_png, snakemake.output.figure_pdf
+        draw_accuracy_figure(acc, _methods_in_use(snakemake), steps),
+        snakemake.output.figure_png,
+        snakemake.output.figure_pdf,
     )
 
 

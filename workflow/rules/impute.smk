@@ -94,6 +94,7 @@ rule accuracy_figure:
     input:
         accuracy=rules.impute_accuracy.output.accuracy,
         recommended=rules.impute_accuracy.output.recommended,
+        steps=rules.impute_accuracy.output.steps,
     output:
         figure_png=report(
             f"{RESULTS}/03_impute/accuracy.png",

@@ -171,7 +171,11 @@ def test_the_imputation_rules_chain_from_screening_to_draws(inputs: dict[str, st
     stage.accuracy_figure(
         job(
             tmp_path,
-            input={"accuracy": str(tmp_path / "accuracy.csv"), "recommended": str(tmp_path / "recommended.csv")},
+            input={
+                "accuracy": str(tmp_path / "accuracy.csv"),
+                "recommended": str(tmp_path / "recommended.csv"),
+                "steps": str(tmp_path / "steps.csv"),
+            },
             output={"figure_png": "a.png", "figure_pdf": "a.pdf"},
             params=dict(methods=METHODS),
             name="accuracy_figure",

@@ -97,7 +97,16 @@ OUT_OF_RANGE: tuple[OutOfRange, ...] = get_args(OutOfRange)
 
 #: Imputation steps (see :mod:`scripts.impute.steps`).
 Step = Literal[
-    "interpolate", "carry", "trend", "group_mean", "group_median", "knn", "iterative", "carry_forward", "carry_long"
+    "interpolate",
+    "carry",
+    "trend",
+    "group_mean",
+    "group_median",
+    "knn",
+    "iterative",
+    "carry_forward",
+    "carry_long",
+    "carry_all",
 ]
 STEPS: tuple[Step, ...] = get_args(Step)
 #: What a cell of the imputed panel rests on.

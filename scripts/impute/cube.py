@@ -39,6 +39,7 @@ STATUS_OF_STEP: dict[str, str] = {
     "iterative": "model",
     "carry_forward": "interpolated",
     "carry_long": "extrapolated",
+    "carry_all": "extrapolated",
 }
 
 
@@ -152,13 +153,14 @@ def step_fills(
         elif step == "carry_forward":
             val = from_rows(carry_forward_fill(to_rows(x), settings.long_carry), shape)
             lab = np.full(shape, labels.code(f"carry_forward(k={settings.long_carry})"), dtype="int16")
-        elif step == "carry_long":
-            k = settings.long_carry
+        elif step in ("carry_long", "carry_all"):
+            k = settings.long_carry if step == "carry_long" else t
             rows, _ = extrap_fill(
                 to_rows(x), k, "carry", settings.trend_points, np.tile(cube.lo, u), np.tile(cube.hi, u)
             )
             val = from_rows(rows, shape)
-            lab = np.full(shape, labels.code(f"carry(k={k})"), dtype="int16")
+            name = f"carry(k={k})" if step == "carry_long" else "carry(all)"
+            lab = np.full(shape, labels.code(name), dtype="int16")
         elif step in ("carry", "trend"):
             k = settings.max_extrap
             rows, trended = extrap_fill(

@@ -23,6 +23,7 @@ step              status         what it does (label written to ``method``)
                                  years beyond the first/last observation (``carry(k=2)``)
 ``carry_long``    extrapolated   as ``carry``, up to ``long_carry`` (default 5) years
                                  (``carry(k=5)``)
+``carry_all``     extrapolated   as ``carry``, to both ends of the window (``carry(all)``)
 ``carry_forward`` interpolated   the last observed value before an interior gap of at most
                                  ``long_carry`` years (``carry_forward(k=5)``); a longer gap
                                  stays missing entirely

@@ -17,7 +17,7 @@ import pandas as pd
 from scripts.core import tables
 from scripts.core.contract import conform
 from scripts.core.vocabulary import STATUSES, STEPS, UNREPORTED_LABEL
-from scripts.impute.kernels import carry_forward_fill, extrap_fill, group_fill, interp_fill, model_fill
+from scripts.impute.kernels import carry_forward_fill, extrap_fill, group_fill, interp_fill, locf_fill, model_fill
 from scripts.impute.screening import (
     kept,
     observed_in_window,
@@ -39,11 +39,13 @@ STATUS_OF_STEP: dict[str, str] = {
     "iterative": "model",
     "carry_forward": "interpolated",
     "carry_long": "extrapolated",
-    "carry_all": "extrapolated",
+    "carry_all": "extrapolated",  # beyond the ends; inside a series it fills "interpolated" cells
 }
 
 
 STATUS_CODE = {s: i for i, s in enumerate(STATUSES)}
+#: A step's fills: values, label codes, and status codes where they differ by cell (else None).
+Fill = tuple[np.ndarray, np.ndarray, "np.ndarray | None"]
 STEP_CODE = {s: i for i, s in enumerate(STEPS)}
 #: Label code of a cell left missing because its series was never reported (see :class:`Labels`).
 UNREPORTED_CODE = 2
@@ -141,11 +143,16 @@ def step_fills(
     needed: Mapping[str, frozenset[str]],
     settings: ImputeSettings,
     labels: Labels,
-) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Fill array and label-code array (both (U, T, I)) of every step in ``needed`` (step -> roles)."""
+) -> dict[str, Fill]:
+    """Fill, label-code and (for ``carry_all`` only) status-code arrays, (U, T, I), of every step in ``needed``.
+
+    ``needed`` maps step -> roles. The status array is None for a step whose cells all get
+    :data:`STATUS_OF_STEP`; ``carry_all`` fills inside a series (interpolated) and beyond
+    its ends (extrapolated).
+    """
     shape = x.shape
     u, t, i = shape
-    fills: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    fills: dict[str, Fill] = {}
     for step, roles_wanted in needed.items():
         if step == "interpolate":
             val = from_rows(interp_fill(to_rows(x), settings.max_gap), shape)
@@ -153,14 +160,21 @@ def step_fills(
         elif step == "carry_forward":
             val = from_rows(carry_forward_fill(to_rows(x), settings.long_carry), shape)
             lab = np.full(shape, labels.code(f"carry_forward(k={settings.long_carry})"), dtype="int16")
-        elif step in ("carry_long", "carry_all"):
-            k = settings.long_carry if step == "carry_long" else t
+        elif step == "carry_long":
+            k = settings.long_carry
             rows, _ = extrap_fill(
                 to_rows(x), k, "carry", settings.trend_points, np.tile(cube.lo, u), np.tile(cube.hi, u)
             )
             val = from_rows(rows, shape)
-            name = f"carry(k={k})" if step == "carry_long" else "carry(all)"
-            lab = np.full(shape, labels.code(name), dtype="int16")
+            lab = np.full(shape, labels.code(f"carry(k={k})"), dtype="int16")
+        elif step == "carry_all":
+            # Last observation carried forward across any gap, the first carried back before it.
+            val = from_rows(locf_fill(to_rows(x)), shape)
+            inside = ~np.isnan(from_rows(carry_forward_fill(to_rows(x), t), shape))
+            lab = np.where(inside, labels.code("carry_forward(all)"), labels.code("carry(all)")).astype("int16")
+            st = np.where(inside, STATUS_CODE["interpolated"], STATUS_CODE["extrapolated"]).astype("int8")
+            fills[step] = (val, lab, st)
+            continue
         elif step in ("carry", "trend"):
             k = settings.max_extrap
             rows, trended = extrap_fill(
@@ -199,7 +213,7 @@ def step_fills(
                 labels.code("iterative" if step == "iterative" else f"knn(k={settings.n_neighbors})"),
                 dtype="int16",
             )
-        fills[step] = (val, lab)
+        fills[step] = (val, lab, None)
     return fills
 
 
@@ -219,7 +233,7 @@ def unreported(x: np.ndarray) -> np.ndarray:
 def combine(
     cube: Cube,
     x: np.ndarray,
-    fills: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    fills: Mapping[str, Fill],
     chains: Mapping[str, Sequence[str]],
     fill_unreported: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -241,10 +255,10 @@ def combine(
         if not cols.any():
             continue
         for step in steps:
-            fv, fl = fills[step]
+            fv, fl, fs = fills[step]
             take = cols & np.isnan(value) & ~np.isnan(fv) & ~closed
             value = np.where(take, fv, value)
-            status = np.where(take, STATUS_CODE[STATUS_OF_STEP[step]], status).astype("int8")
+            status = np.where(take, STATUS_CODE[STATUS_OF_STEP[step]] if fs is None else fs, status).astype("int8")
             label = np.where(take, fl, label).astype("int16")
             step_code = np.where(take, STEP_CODE[step], step_code).astype("int8")
     label = np.where(closed, UNREPORTED_CODE, label).astype("int16")

@@ -36,7 +36,7 @@ DEFAULT_CANDIDATES: tuple[str, ...] = (
     "carry_forward+carry_long+group_median",
     "interpolate+carry_forward+carry_long+knn+group_median",
     "interpolate+carry_forward+carry_long+iterative+group_median",
-    "interpolate+carry_forward+carry_all+group_median",
+    "interpolate+carry_all+group_median",
     "interpolate+carry+knn+group_median",
     "interpolate+carry+iterative+group_median",
     "group_median",

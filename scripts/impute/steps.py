@@ -23,7 +23,10 @@ step              status         what it does (label written to ``method``)
                                  years beyond the first/last observation (``carry(k=2)``)
 ``carry_long``    extrapolated   as ``carry``, up to ``long_carry`` (default 5) years
                                  (``carry(k=5)``)
-``carry_all``     extrapolated   as ``carry``, to both ends of the window (``carry(all)``)
+``carry_all``     interpolated / the last observation carried forward across any gap
+                  extrapolated   (``carry_forward(all)``, interpolated) and to the end of the
+                                 window, the first carried back to its start (``carry(all)``,
+                                 extrapolated): the naive carry-forward baseline as a step
 ``carry_forward`` interpolated   the last observed value before an interior gap of at most
                                  ``long_carry`` years (``carry_forward(k=5)``); a longer gap
                                  stays missing entirely

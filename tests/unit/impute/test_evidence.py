@@ -94,17 +94,22 @@ def test_carry_long_and_carry_forward_in_the_point_imputation() -> None:
 
 def test_carry_all_reaches_the_ends_of_the_window() -> None:
     years = range(2000, 2010)
-    panel = make_panel([("A", 2006, "c1", 3.0), ("A", 2007, "c1", 4.0)] + [("B", y, "c1", 1.0) for y in years])
+    rec = [("A", 2003, "c1", 2.0), ("A", 2006, "c1", 3.0), ("A", 2007, "c1", 4.0)]
+    panel = make_panel(rec + [("B", y, "c1", 1.0) for y in years])
     cat = catalogue({"c1": "control"})
     groups = make_groups(["A", "B"], years)
     kw = dict(settings=ImputeSettings(long_carry=2), screening=keep_all(panel, cat, groups, 2000, 2009))
     out = impute_panel(panel, cat, groups, 2000, 2009, methods={"control": ["carry_all"]}, **kw)
     a = out.loc[out["iso3"] == "A"].set_index("year")
-    assert a["value"].tolist() == [3.0] * 7 + [4.0] * 3
-    assert set(a.loc[[2000, 2005, 2008, 2009], "method"]) == {"carry(all)"}
-    # carry_long stops at long_carry years.
+    # The first value carried back to 2000, each value forward across the gap and to 2009.
+    assert a["value"].tolist() == [2.0] * 6 + [3.0] + [4.0] * 3
+    assert set(a.loc[[2000, 2002, 2008, 2009], "method"]) == {"carry(all)"}
+    assert set(a.loc[[2000, 2002, 2008, 2009], "status"]) == {"extrapolated"}
+    assert set(a.loc[[2004, 2005], "method"]) == {"carry_forward(all)"}
+    assert set(a.loc[[2004, 2005], "status"]) == {"interpolated"}
+    # carry_long stops at long_carry years and leaves the gap alone.
     out = impute_panel(panel, cat, groups, 2000, 2009, methods={"control": ["carry_long"]}, **kw)
-    assert out.loc[out["iso3"] == "A", "value"].isna().tolist() == [True] * 4 + [False] * 6
+    assert out.loc[out["iso3"] == "A", "value"].isna().tolist() == [True] + [False] * 3 + [True] * 2 + [False] * 4
 
 
 # --------------------------------------------------------------------------- never-reported series

@@ -5,6 +5,8 @@ Drawn by the ``accuracy_figure`` rule and saved with :func:`scripts.core.plottin
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 
@@ -25,7 +27,8 @@ def _step_note(steps: pd.DataFrame, role: str, chain: str | None) -> str:
     if mine.empty:
         return ""
     parts = [f"{r.step} {r.n:,}{'' if r.measured else '*'}" for r in mine.sort_values("position").itertuples()]
-    note = "hidden cells filled per step of the chain in use: " + ", ".join(parts)
+    # Wrapped to the width of a panel (about 75 characters at 6 pt).
+    note = textwrap.fill("hidden cells filled per step of the chain in use: " + ", ".join(parts), width=75)
     if not mine["measured"].all():
         note += f"\n* measured on fewer than {int(mine['min_cells'].iloc[0]):,} hidden cells"
     return note
@@ -68,13 +71,13 @@ def draw_accuracy_figure(accuracy: pd.DataFrame, chosen: pd.DataFrame, steps: pd
         n = int(d["n_masked"].max())
         ax.set_title(f"{ROLE_TITLES[role]} ({n:,} hidden cells)", fontsize=9, loc="left")
         if steps is not None:
-            # Room above the bars for the note: the top bar ends at len(d) - 0.6.
-            ax.set_ylim(-0.6, len(d) + 1.0)
+            # Room above the bars for the note (about 0.75 bar per line): the top bar ends at len(d) - 0.6.
             note = _step_note(steps, role, used.get(role))
+            ax.set_ylim(-0.6, len(d) - 0.4 + 0.75 * (note.count("\n") + 1))
             ax.text(0.01, 0.985, note, transform=ax.transAxes, ha="left", va="top", fontsize=6, color="0.25")
         ax.tick_params(axis="y", labelsize=7)
         ax.set_xlim(0, xmax)
-    axes[-1, 0].set_xlabel("RMSE on hidden observed cells (SD units of each indicator)")
+    axes[-1, 0].set_xlabel("RMSE on hidden cells (SD units of each indicator)")
     fig.suptitle("Imputation accuracy: masking experiment (grey hatched = naive baselines)", fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0.0, 0.0, 1.0, 0.985))
     return fig

@@ -395,3 +395,21 @@ def test_weighted_rows_weight_each_stratum_by_the_panel_gaps() -> None:
     )
     both = pd.concat([conform(pd.DataFrame([out]), tables.ACCURACY), worse], ignore_index=True)
     assert recommend_methods(both.assign(coverage=1.0)) == {"use": "c"}
+
+
+def test_with_fill_unreported_the_experiment_measures_whole_series() -> None:
+    panel, cat, groups = _constant_panel()
+    kw = dict(share=0.1, min_cells=60, methods=["interpolate+carry_all+group_median"])
+    screening = keep_all(panel, cat, groups, 2000, 2015)
+    on = ImputeSettings(fill_unreported=True)
+    acc, steps, missingness = masking_tables(panel, cat, groups, 2000, 2015, settings=on, screening=screening, **kw)
+    series = acc.loc[(acc["cells"] == "series") & (acc["indicator"] == "all") & (acc["role"] == "control")]
+    chain = series.loc[series["method"] == "interpolate+carry_all+group_median"].iloc[0]
+    # Only the group median can fill a series with nothing left: it fills them all, with a peer's error.
+    assert chain["n_masked"] >= 60 and chain["coverage"] == 1.0 and chain["rmse_sd"] > 0.1
+    group = steps.loc[(steps["step"] == "group_median") & (steps["cells"] == "series")].iloc[0]
+    assert group["n"] == chain["n"]
+    # The panel reports every series, so no real cell is of that class and the weights ignore it.
+    assert "series" not in set(missingness["cells"])
+    off, _, _ = masking_tables(panel, cat, groups, 2000, 2015, settings=ImputeSettings(), screening=screening, **kw)
+    assert "series" not in set(off["cells"])

@@ -10,18 +10,10 @@ from scripts.core import tables
 from scripts.core.contract import conform
 from scripts.core.errors import ConfigError
 from scripts.core.vocabulary import MASK_STRATA
+from scripts.impute.accuracy import KIND, missing_strata, weighted_rows
 from scripts.impute.cube import build_cube
 from scripts.impute.kernels import carry_forward_fill
-from scripts.impute.masking import (
-    KIND,
-    MaskDesign,
-    _mask,
-    _pick_series,
-    _weighted,
-    masking_tables,
-    missing_strata,
-    recommend_methods,
-)
+from scripts.impute.masking import MaskDesign, _mask, _pick_series, masking_tables, recommend_methods
 from scripts.impute.point import impute_panel, unreported_counts
 from scripts.impute.screening import screen
 from scripts.impute.settings import ImputeSettings, resolve_methods
@@ -375,7 +367,7 @@ def test_weighted_rows_weight_each_stratum_by_the_panel_gaps() -> None:
     missingness = pd.DataFrame(
         {"role": "use", "cells": ["random", "end", "long_end", "long_gap"], "n_missing": [6, 2, 2, 5]}
     ).assign(weight=lambda d: d["n_missing"] / 15)
-    out = _weighted(conform(acc.assign(rmse=NAN, mae=NAN, scale=NAN), tables.ACCURACY), missingness).iloc[0]
+    out = weighted_rows(conform(acc.assign(rmse=NAN, mae=NAN, scale=NAN), tables.ACCURACY), missingness).iloc[0]
     # long_gap was not hidden: weights renormalised over random, end, long_end (0.6, 0.2, 0.2);
     # long_end was hidden but not filled: the errors are the mean over the filled strata (0.6, 0.2 -> 0.75, 0.25).
     assert out["cells"] == "weighted" and (out["n_masked"], out["n"]) == (30, 15)

@@ -96,7 +96,18 @@ OUT_OF_RANGE: tuple[OutOfRange, ...] = get_args(OutOfRange)
 # --------------------------------------------------------------------------- imputation
 
 #: Imputation steps (see :mod:`scripts.impute.steps`).
-Step = Literal["interpolate", "carry", "trend", "group_mean", "group_median", "knn", "iterative"]
+Step = Literal[
+    "interpolate",
+    "carry",
+    "trend",
+    "group_mean",
+    "group_median",
+    "knn",
+    "iterative",
+    "carry_forward",
+    "carry_long",
+    "carry_all",
+]
 STEPS: tuple[Step, ...] = get_args(Step)
 #: What a cell of the imputed panel rests on.
 Status = Literal["observed", "interpolated", "extrapolated", "group", "model", "missing"]
@@ -104,6 +115,12 @@ STATUSES: tuple[Status, ...] = get_args(Status)
 #: Fallback levels of the group steps after region x income.
 GroupLevel = Literal["income", "region"]
 GROUP_LEVELS: tuple[GroupLevel, ...] = get_args(GroupLevel)
+#: Method label of a cell left missing because its economy never reported the indicator in the
+#: window (see ``impute.fill_unreported``): a reason, not a step.
+UNREPORTED_LABEL = "never reported"
+#: Kinds of hidden cell in the masking experiment (its strata), see :mod:`scripts.impute.masking`.
+MaskStratum = Literal["random", "end", "long_end", "long_gap", "series"]
+MASK_STRATA: tuple[MaskStratum, ...] = get_args(MaskStratum)
 
 # --------------------------------------------------------------------------- composite indices
 

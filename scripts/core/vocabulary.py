@@ -109,6 +109,29 @@ Step = Literal[
     "carry_all",
 ]
 STEPS: tuple[Step, ...] = get_args(Step)
+#: Readable short names of the steps and of the masking experiment's two naive baselines, for figures and
+#: tables (short enough that a five-step chain fits one axis label).
+METHOD_NAMES: dict[str, str] = {
+    "interpolate": "interpolate",
+    "carry": "carry nearest",
+    "trend": "trend",
+    "group_mean": "group mean",
+    "group_median": "group median",
+    "knn": "k-NN",
+    "iterative": "iterative regression",
+    "carry_forward": "carry forward",
+    "carry_long": "long carry",
+    "carry_all": "carry to ends",
+    "global_mean": "baseline: global mean",
+    "locf": "baseline: last value carried",
+}
+
+
+def method_label(chain: str) -> str:
+    """A chain of steps ("interpolate+carry+knn") in words, in order ("interpolate > carry nearest > k-NN")."""
+    return " > ".join(METHOD_NAMES.get(s, s.replace("_", " ")) for s in chain.split("+") if s)
+
+
 #: What a cell of the imputed panel rests on.
 Status = Literal["observed", "interpolated", "extrapolated", "group", "model", "missing"]
 STATUSES: tuple[Status, ...] = get_args(Status)

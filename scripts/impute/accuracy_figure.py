@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from scripts.core.plotting import plt
+from scripts.core.vocabulary import METHOD_NAMES, method_label
 
 ROLE_TITLES = {
     "readiness": "ICT readiness indicators",
@@ -26,7 +27,10 @@ def _step_note(steps: pd.DataFrame, role: str, chain: str | None) -> str:
     mine = steps.loc[(steps["method"] == chain) & (steps["role"] == role) & (steps["cells"] == "all")]
     if mine.empty:
         return ""
-    parts = [f"{r.step} {r.n:,}{'' if r.measured else '*'}" for r in mine.sort_values("position").itertuples()]
+    parts = [
+        f"{METHOD_NAMES.get(r.step, r.step)} {r.n:,}{'' if r.measured else '*'}"
+        for r in mine.sort_values("position").itertuples()
+    ]
     # Wrapped to the width of a panel (about 75 characters at 6 pt).
     note = textwrap.fill("hidden cells filled per step of the chain in use: " + ", ".join(parts), width=75)
     if not mine["measured"].all():
@@ -52,7 +56,7 @@ def draw_accuracy_figure(accuracy: pd.DataFrame, chosen: pd.DataFrame, steps: pd
     used = dict(zip(chosen["role"], chosen["chain"]))
     n_bars = int(pooled.groupby("role").size().max()) if len(pooled) else 1
     fig, axes = plt.subplots(
-        len(roles), 1, figsize=(7.5, 1.2 + (0.8 + 0.16 * n_bars) * len(roles)), sharex=True, squeeze=False
+        len(roles), 1, figsize=(9.0, 1.2 + (0.8 + 0.16 * n_bars) * len(roles)), sharex=True, squeeze=False
     )
     xmax = float(pooled["rmse_sd"].max()) * 1.25
     for ax, role in zip(axes[:, 0], roles):
@@ -61,7 +65,8 @@ def draw_accuracy_figure(accuracy: pd.DataFrame, chosen: pd.DataFrame, steps: pd
             "0.75" if b else ("#1f4e79" if m == used.get(role) else "#9dc3e6")
             for m, b in zip(d["method"], d["baseline"])
         ]
-        bars = ax.barh(d["method"].str.replace("+", " + "), d["rmse_sd"], color=colours, edgecolor="0.3", linewidth=0.5)
+        names = [method_label(m) for m in d["method"]]
+        bars = ax.barh(names, d["rmse_sd"], color=colours, edgecolor="0.3", linewidth=0.5)
         for bar, is_base in zip(bars, d["baseline"]):
             if is_base:
                 bar.set_hatch("///")

@@ -67,10 +67,10 @@ def test_one_panel_per_role_with_the_chain_in_use_labelled() -> None:
     labels = [[t.get_text() for t in a.texts] for a in axes]
     assert "0.30  (in use)" in labels[0] and "0.60  (in use)" in labels[1]
     assert [t.get_text() for t in axes[0].get_yticklabels()] == [
-        "global_mean",
-        "group_median",
-        "locf",
-        "interpolate + carry",
+        "baseline: global mean",
+        "group median",
+        "baseline: last value carried",
+        "interpolate > carry nearest",
     ]
     assert axes[0].get_xlim()[1] == pytest.approx(1.25)  # the widest bar of either panel, plus room for its label
     plt.close(fig)

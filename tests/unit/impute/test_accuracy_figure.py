@@ -112,8 +112,8 @@ def test_each_panel_counts_the_hidden_cells_per_step_of_the_chain_in_use() -> No
     fig = draw_accuracy_figure(accuracy(), chosen, steps)
     notes = [[t.get_text() for t in a.texts if "per step" in t.get_text()] for a in fig.get_axes()]
     assert [n.replace("\n", " ") for n in notes[0]] == [
-        "hidden cells filled per step of the chain in use: interpolate 1,200, carry 5* "
+        "hidden cells filled per step of the chain in use: interpolate 1,200, carry nearest 5* "
         "* measured on fewer than 50 hidden cells"
     ]
-    assert notes[1] == ["hidden cells filled per step of the chain in use: group_median 80"]
+    assert notes[1] == ["hidden cells filled per step of the chain in use: group median 80"]
     plt.close(fig)

@@ -8,19 +8,6 @@ def index_output(name):
     return expand(getattr(rules.index.output, name), index=PUBLISHED)[0]
 
 
-def figure(name, caption, category, label):
-    """The PNG (in the report, with its caption and label) and PDF outputs of one figure."""
-    return {
-        f"{name}_png": report(
-            f"{RESULTS}/figures/{name}.png",
-            caption=f"../report/{caption}.rst",
-            category=category,
-            labels={"figure": label},
-        ),
-        f"{name}_pdf": f"{RESULTS}/figures/{name}.pdf",
-    }
-
-
 rule index_figures:
     input:
         scores=index_output("scores"),

@@ -31,7 +31,7 @@ def _panel(seed: int, n_e: int = 30, n_t: int = 10, p: int = 2, drop: float = 0.
 
 def _ours(df: pd.DataFrame, cols: list[str], *, entity_effects: bool = True, bandwidth: int = 2):
     sample = Sample(dense_codes(df["entity"].to_numpy()), dense_codes(df["time"].to_numpy()))
-    x = df[cols].to_numpy()[None, :, :]
+    x = df[cols].to_numpy()[:, None, :]
     return fit_draws(sample, df["y"].to_numpy(), x, entity_effects=entity_effects, bandwidth=bandwidth)
 
 
@@ -113,11 +113,11 @@ def test_draws_are_fitted_independently() -> None:
     rng = np.random.default_rng(0)
     sample = Sample(dense_codes(df["entity"].to_numpy()), dense_codes(df["time"].to_numpy()))
     base = df[["x0", "x1"]].to_numpy()
-    x = np.stack([base + rng.normal(scale=0.1, size=base.shape) for _ in range(4)])
+    x = np.stack([base + rng.normal(scale=0.1, size=base.shape) for _ in range(4)], axis=1)
     y = df["y"].to_numpy()
     together = fit_draws(sample, y, x, entity_effects=True)
     for d in range(4):
-        alone = fit_draws(sample, y, x[d : d + 1], entity_effects=True)
+        alone = fit_draws(sample, y, x[:, d : d + 1], entity_effects=True)
         np.testing.assert_allclose(together.coef[d], alone.coef[0], atol=1e-12)
         np.testing.assert_allclose(together.se["driscoll_kraay"][d], alone.se["driscoll_kraay"][0], atol=1e-12)
 

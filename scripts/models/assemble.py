@@ -79,10 +79,11 @@ def model_inputs(
         index_settings, framework_table, catalogue, point, screening, p.first, p.last, framework_file=framework_file
     )
     pairs, resolved, wanted = [], {}, {}
+    file_nodes = frozenset(framework_table["node"].astype(str))
     for oid in modelled:
         themes = themes_of(catalogue, oid)
         for name, spec in p.measures.items():
-            r = resolve(name, spec, prepared.framework, oid, themes)
+            r = resolve(name, spec, prepared.framework, oid, themes, file_nodes)
             pairs.append(
                 (oid, name, r.kind, r.target, r.variant, r.label, "used" if r.usable else "not estimable", r.reason)
             )

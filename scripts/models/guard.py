@@ -91,15 +91,26 @@ def check_indicator_measures(
 
 
 def resolve(
-    name: str, spec: Mapping[str, str], framework: Framework, outcome: str, outcome_themes: frozenset[str]
+    name: str,
+    spec: Mapping[str, str],
+    framework: Framework,
+    outcome: str,
+    outcome_themes: frozenset[str],
+    file_nodes: frozenset[str] | None = None,
 ) -> Resolved:
     """The measure ``name`` as used for ``outcome``: as configured, or its outcome-disjoint variant.
 
-    Raises ConfigError when a node measure is not a node of the framework.
+    ``framework`` is the index as built (without the indicators the data lack);
+    ``file_nodes`` the nodes of its framework file (default: those of ``framework``). A
+    node of the file that the built index lost is not estimable (with the reason); a node
+    that is not in the file raises ConfigError.
     """
     if "indicator" in spec:
         return Resolved(name, "indicator", spec["indicator"], frozenset(), True, "")
     node = spec["node"]
+    if node not in framework.nodes and node in (file_nodes or frozenset()):
+        why = f"the index as built has no {node!r}: none of its indicators has data or passed screening"
+        return Resolved(name, "node", node, frozenset(), False, why)
     if node not in framework.nodes:
         raise ConfigError(
             problem=f"models.measures.{name} names node {node!r}, which the index framework (as built) lacks",

@@ -56,6 +56,11 @@ def test_a_node_the_framework_lacks_is_refused() -> None:
         resolve("x", {"node": "pillar_x"}, FRAMEWORK, "completion", frozenset({"education"}))
 
 
+def test_a_node_the_data_left_empty_is_listed_as_not_estimable() -> None:
+    r = resolve("x", {"node": "impact"}, FRAMEWORK, "completion", frozenset(), frozenset({"impact", "ict"}))
+    assert not r.usable and "no 'impact'" in r.reason
+
+
 def test_a_circular_single_indicator_measure_is_refused() -> None:
     """An ICT indicator sharing a theme with a modelled outcome: the configuration is circular."""
     with pytest.raises(ConfigError, match=r"overlaps the outcome 'mortality'.*health.*circular"):

@@ -58,7 +58,7 @@ def model_inputs(
     """Select and tag the outcomes, guard the measures and lay every predictor out on each draw.
 
     ``point`` is IMPUTED draw 0; ``draws_table`` IMPUTED draws 1..m (None when ``draws``
-    is [0]); ``p`` carries the models leaves (outcomes, measures, variables,
+    is [0]); ``p`` carries the models leaves (outcomes, measures, variables, control_sets,
     min_economies, min_years, modelled_estimates, first, last). ``scores``/``variants``
     are the index stage's outputs that the recomputed draw-0 scores are checked against.
     """
@@ -112,10 +112,11 @@ def model_inputs(
     x = {}
     for (oid, name), r in resolved.items():
         x[(oid, name)] = scored[(r.drop_themes, r.target)][pick] if r.kind == "node" else ind_x[name]
+    used = sorted({v for members in p.control_sets.values() for v in members})
     controls = indicator_arrays(
         by_indicator,
-        {k: v["indicator"] for k, v in p.variables.items()},
-        {k: bool(v.get("log", False)) for k, v in p.variables.items()},
+        {k: p.variables[k]["indicator"] for k in used},
+        {k: bool(p.variables[k].get("log", False)) for k in used},
         grid,
         list(draws),
     )

@@ -31,13 +31,13 @@ MODEL_DATA_LEAVES = dict(
     outcomes="models.outcomes",
     measures="models.measures",
     variables="models.variables",
+    control_sets="models.control_sets",
     min_economies="models.min_economies",
     min_years="models.min_years",
     modelled_estimates="models.modelled_estimates",
 )
 # The leaves of the specification grid.
 MODEL_SPEC_LEAVES = dict(
-    control_sets="models.control_sets",
     lags="models.lags",
     lead="models.lead",
     long_difference="models.long_difference",
@@ -135,7 +135,12 @@ rule models:
         mem_mb=2000,
         runtime=10,
     params:
-        **leaves(measures="models.measures", variables="models.variables", **MODEL_SPEC_LEAVES),
+        **leaves(
+            measures="models.measures",
+            variables="models.variables",
+            control_sets="models.control_sets",
+            **MODEL_SPEC_LEAVES,
+        ),
     message:
         "Pooling, FDR adjustment, specification curve and headline table of the models"
     script:
@@ -161,7 +166,6 @@ rule models_predictive:
     params:
         **leaves(
             **MODEL_DATA_LEAVES,
-            control_sets="models.control_sets",
             headline="models.headline",
             predictive="models.predictive",
             seed="seed",

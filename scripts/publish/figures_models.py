@@ -48,7 +48,7 @@ def forest_figure(coef: pd.DataFrame, names: Mapping[str, str], measure: str, al
         ]
         ax.set_yticks(y, labels, fontsize=6)
         ax.set_ylim(-0.7, len(rows) - 0.3)
-        ax.set_xlabel(f"standardised association with {measure} (SD of outcome per SD of measure, within economies)")
+        ax.set_xlabel(f"standardised association: outcome SDs per SD of {measure} (within economies)")
         for basis, c in BASIS_COLOURS.items():
             ax.plot([], [], "o", color=c, label=basis)
         ax.plot([], [], "o", color="0.3", markerfacecolor="0.3", label=f"q < {alpha:g} (BH)")
@@ -63,7 +63,7 @@ def forest_figure(coef: pd.DataFrame, names: Mapping[str, str], measure: str, al
             else "Headline model: two-way fixed effects, ICT lagged, controls, errors clustered by economy, pooled "
             "over imputed draws (Rubin). Associations, not effects."
         )
-        return finish(fig, f"How {measure} is associated with each MDG outcome", note=note, top=0.96, bottom=0.07)
+        return finish(fig, f"How {measure} is associated with each MDG outcome", note=note, top=0.975, bottom=0.06)
 
 
 def spec_curve_figure(coef: pd.DataFrame, outcome: str, name: str, measure: str) -> plt.Figure:
@@ -78,7 +78,7 @@ def spec_curve_figure(coef: pd.DataFrame, outcome: str, name: str, measure: str)
     lo, hi = _std_interval(rows)
     with house_style():
         fig, (top, bottom) = plt.subplots(
-            2, 1, figsize=(7, 5), sharex=True, gridspec_kw={"height_ratios": [2.2, 1.6], "hspace": 0.05}
+            2, 1, figsize=(7, 5.4), sharex=True, gridspec_kw={"height_ratios": [2.2, 1.6]}, layout="constrained"
         )
         x = np.arange(len(rows))
         colour = np.where(rows["significant"], CATEGORICAL[3], "0.6")
@@ -104,7 +104,8 @@ def spec_curve_figure(coef: pd.DataFrame, outcome: str, name: str, measure: str)
         for j, (col, val) in enumerate(features):
             on = np.flatnonzero(rows[col].to_numpy() == val)
             bottom.scatter(on, np.full(on.size, j), s=3, color="0.2", marker="|")
-        bottom.set_yticks(range(len(features)), [f"{c}: {v}" for c, v in features], fontsize=6)
+        short_names = {"estimator": "", "controls": "", "lag": "lag ", "se_type": "SE "}
+        bottom.set_yticks(range(len(features)), [f"{short_names[c]}{v}" for c, v in features], fontsize=6)
         bottom.set_ylim(len(features) - 0.5, -0.5)
         bottom.set_xlabel("specifications, sorted by estimate")
         bottom.grid(False)
@@ -113,7 +114,7 @@ def spec_curve_figure(coef: pd.DataFrame, outcome: str, name: str, measure: str)
             "pooled over the imputed draws. A conclusion that holds across the curve does not rest on one chosen "
             "specification. Associations, not effects."
         )
-        return finish(fig, f"Specification curve: {short(name, 60)} and {measure}", note=note, top=0.95, bottom=0.1)
+        return finish(fig, f"Specification curve: {short(name, 60)} and {measure}", note=note, top=0.95, bottom=0.12)
 
 
 def within_relation(y: pd.Series, x: pd.Series) -> pd.DataFrame:
@@ -160,4 +161,4 @@ def scatter_figure(rel: pd.DataFrame, outcome_name: str, measure: str, lag: int)
             f"{len(rel)} economy-years with the outcome observed. The right panel is the two-way fixed-effects "
             "relation without controls (the models add them): an association within economies over time, not an effect."
         )
-        return finish(fig, f"{short(outcome_name, 60)} and {measure}", note=note, top=0.9, bottom=0.14)
+        return finish(fig, f"{short(outcome_name, 60)} and {measure}", note=note, top=0.93, bottom=0.14)

@@ -18,8 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.ensemble import GradientBoostingRegressor
-from sklearn.inspection import permutation_importance
+from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import RidgeCV
 from sklearn.metrics import r2_score
 from sklearn.model_selection import GroupKFold
@@ -34,10 +33,12 @@ def learners(settings: Mapping[str, Any], seed: int) -> dict[str, Any]:
     """The configured learners, unfitted."""
     out = {
         "ridge": make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-3, 3, 13))),
-        "gbm": GradientBoostingRegressor(
-            n_estimators=int(settings["gbm_trees"]),
+        # Histogram-based boosting: ten times faster than the exact trees at this size, same model class.
+        "gbm": HistGradientBoostingRegressor(
+            max_iter=int(settings["gbm_trees"]),
             max_depth=int(settings["gbm_depth"]),
             learning_rate=float(settings["gbm_learning_rate"]),
+            early_stopping=False,
             random_state=seed,
         ),
     }
@@ -65,12 +66,40 @@ def _fit_score(
     return m, float(r2_score(frame.loc[test, "y"].to_numpy(), m.predict(frame.loc[test, features].to_numpy())))
 
 
+def permutation_drops(
+    model: Any,
+    x: np.ndarray,
+    y: np.ndarray,
+    score: float,
+    columns: Sequence[int],
+    repeats: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Drop in R2 when each of ``columns`` is permuted, ``repeats`` times: (len(columns), repeats).
+
+    The same measure as :func:`sklearn.inspection.permutation_importance` with R2 scoring,
+    with every permuted copy predicted in one call.
+    """
+    n = x.shape[0]
+    copies = []
+    for j in columns:
+        for _ in range(repeats):
+            xp = x.copy()
+            xp[:, j] = x[rng.permutation(n), j]
+            copies.append(xp)
+    pred = model.predict(np.concatenate(copies)).reshape(len(copies), n)
+    ss_tot = float(((y - y.mean()) ** 2).sum())
+    r2 = 1.0 - ((pred - y[None, :]) ** 2).sum(axis=1) / ss_tot
+    return (score - r2).reshape(len(columns), repeats)
+
+
 def predictive_check(
     data: ModelInputs, settings: Mapping[str, Any], controls: Sequence[str], lag: int, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """PREDICTIVE and IMPORTANCE tables for every modelled outcome (see the module docstring)."""
     gains, importance = [], []
     split_year = int(settings["split_year"])
+    rng = np.random.default_rng(seed)
     for oid in sorted(data.y):
         frame, ict = outcome_frame(data, oid, controls, lag)
         if not ict or frame["economy"].nunique() < int(settings["folds"]):
@@ -89,16 +118,17 @@ def predictive_check(
                 r2f.append(b)
                 n_tr.append(train.size)
                 n_te.append(test.size)
-                pi = permutation_importance(
+                drops = permutation_drops(
                     fitted,
                     frame.loc[test, full].to_numpy(),
                     frame.loc[test, "y"].to_numpy(),
-                    n_repeats=int(settings["permutations"]),
-                    random_state=seed,
-                    scoring="r2",
+                    b,
+                    range(len(base), len(full)),
+                    int(settings["permutations"]),
+                    rng,
                 )
                 for j, f in enumerate(ict):
-                    imp[f] += list(pi.importances[len(base) + j])
+                    imp[f] += list(drops[j])
             gains.append(
                 (
                     oid,

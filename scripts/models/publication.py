@@ -22,7 +22,8 @@ SE_WORDS = {"cluster": "clustered by economy", "driscoll_kraay": "Driscoll-Kraay
 def headline_caption(settings: ModelSettings) -> str:
     """The caption of the headline table: the specification, and what it can and cannot show."""
     h = settings.headline
-    controls = ", ".join(settings.control_sets[h["controls"]]) or "no controls"
+    # Words, not identifiers: the caption goes into LaTeX unescaped.
+    controls = ", ".join(c.replace("_", " ") for c in settings.control_sets[h["controls"]]) or "no controls"
     return (
         f"How ICT measures are associated with MDG outcomes: {ESTIMATOR_WORDS[h['estimator']]}, ICT lagged "
         f"{h['lag']} year(s), controls {controls}, standard errors {SE_WORDS[h['se_type']]}, pooled over "

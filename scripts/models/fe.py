@@ -98,11 +98,6 @@ class Sample:
         return c
 
 
-def dense_codes(values: np.ndarray) -> np.ndarray:
-    """0-based codes of ``values`` in sorted order of the distinct values."""
-    return np.unique(values, return_inverse=True)[1].reshape(-1)
-
-
 def absorb(sample: Sample, z: np.ndarray, *, entity_effects: bool) -> np.ndarray:
     """``z`` (n x c) with the year effects, and the economy effects when asked, projected out.
 

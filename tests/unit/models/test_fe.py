@@ -13,7 +13,7 @@ import pytest
 import statsmodels.api as sm
 from linearmodels.panel import PanelOLS
 
-from scripts.models.fe import Sample, absorb, dense_codes, fit_draws
+from scripts.models.fe import Sample, absorb, fit_draws
 
 
 def _panel(seed: int, n_e: int = 30, n_t: int = 10, p: int = 2, drop: float = 0.25) -> pd.DataFrame:
@@ -29,8 +29,13 @@ def _panel(seed: int, n_e: int = 30, n_t: int = 10, p: int = 2, drop: float = 0.
     return df[keep].reset_index(drop=True)
 
 
+def _sample(df: pd.DataFrame) -> Sample:
+    """Dense 0-based economy and year codes (rows are sorted by economy, then year)."""
+    return Sample(pd.factorize(df["entity"], sort=True)[0], pd.factorize(df["time"], sort=True)[0])
+
+
 def _ours(df: pd.DataFrame, cols: list[str], *, entity_effects: bool = True, bandwidth: int = 2):
-    sample = Sample(dense_codes(df["entity"].to_numpy()), dense_codes(df["time"].to_numpy()))
+    sample = _sample(df)
     x = df[cols].to_numpy()[:, None, :]
     return fit_draws(sample, df["y"].to_numpy(), x, entity_effects=entity_effects, bandwidth=bandwidth)
 
@@ -111,7 +116,7 @@ def test_draws_are_fitted_independently() -> None:
     """Fitting m draws at once equals fitting each draw alone."""
     df = _panel(3)
     rng = np.random.default_rng(0)
-    sample = Sample(dense_codes(df["entity"].to_numpy()), dense_codes(df["time"].to_numpy()))
+    sample = _sample(df)
     base = df[["x0", "x1"]].to_numpy()
     x = np.stack([base + rng.normal(scale=0.1, size=base.shape) for _ in range(4)], axis=1)
     y = df["y"].to_numpy()
@@ -124,7 +129,7 @@ def test_draws_are_fitted_independently() -> None:
 
 def test_absorb_leaves_no_economy_or_year_means() -> None:
     df = _panel(4)
-    sample = Sample(dense_codes(df["entity"].to_numpy()), dense_codes(df["time"].to_numpy()))
+    sample = _sample(df)
     z = absorb(sample, df[["y", "x0"]].to_numpy(), entity_effects=True)
     by_e = pd.DataFrame(z).groupby(sample.entity).mean().abs().to_numpy().max()
     by_t = pd.DataFrame(z).groupby(sample.time).sum().abs().to_numpy().max()

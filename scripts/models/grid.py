@@ -57,6 +57,22 @@ class Design:
     entity_effects: bool
 
 
+def spans(spec: Spec, long_difference: int) -> int:
+    """The difference span of ``spec``'s estimator: 0 (levels), 1 or ``long_difference``."""
+    return {"fe": 0, "fd": 1, "ld": long_difference}[spec.estimator]
+
+
+def control_block(controls: Sequence[np.ndarray], span: int) -> tuple[np.ndarray, np.ndarray]:
+    """The controls transformed for ``span`` (m, E, T, c) and where all of them exist on every draw (E, T).
+
+    The same for every outcome and measure, so a run computes each block once.
+    """
+    if not controls:
+        return np.empty((0,)), np.ones((1, 1), dtype=bool)
+    block = np.stack([transformed(c, 0, span) for c in controls], axis=-1)
+    return block, np.isfinite(block).all(axis=(0, -1))
+
+
 def design(
     y: np.ndarray,
     x: np.ndarray,
@@ -65,22 +81,24 @@ def design(
     *,
     long_difference: int,
     lead: int | None = None,
+    block: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Design | None:
     """Build the sample of ``spec`` from the grid arrays; None when it is too small to fit.
 
-    ``y`` is (E, T), ``x`` and each control (m, E, T).
+    ``y`` is (E, T), ``x`` and each control (m, E, T); ``block`` is
+    :func:`control_block` of the controls for this span, when already computed.
     """
-    span = {"fe": 0, "fd": 1, "ld": long_difference}[spec.estimator]
+    span = spans(spec, long_difference)
+    ctl, ctl_ok = block if block is not None else control_block(controls, span)
     cols = [transformed(x, spec.lag, span)]
     terms = ["ict"]
     if lead is not None:
         cols.append(transformed(x, -lead, span))
         terms.append("lead")
-    cols += [transformed(c, 0, span) for c in controls]
     terms += [f"control{i}" for i in range(len(controls))]
     yy = transformed(y, 0, span)
-    xs = np.stack(cols, axis=-1)  # (m, E, T, p)
-    mask = np.isfinite(yy) & np.isfinite(xs).all(axis=(0, -1))
+    xs = np.stack(cols, axis=-1)  # (m, E, T, q): the ICT terms
+    mask = np.isfinite(yy) & ctl_ok & np.isfinite(xs).all(axis=(0, -1))
     e_idx, t_idx = np.nonzero(mask)  # row-major: sorted by economy, then year
     if e_idx.size == 0:
         return None
@@ -93,12 +111,11 @@ def design(
     k = len(terms) + sample.n_periods
     if sample.n - k < MIN_RESIDUAL_DF:
         return None
+    rows = xs[:, e_idx, t_idx, :]
+    if controls:
+        rows = np.concatenate([rows, ctl[:, e_idx, t_idx, :]], axis=-1)
     return Design(
-        sample,
-        yy[e_idx, t_idx],
-        np.ascontiguousarray(xs[:, e_idx, t_idx, :].transpose(1, 0, 2)),
-        terms,
-        spec.estimator == "fe",
+        sample, yy[e_idx, t_idx], np.ascontiguousarray(rows.transpose(1, 0, 2)), terms, spec.estimator == "fe"
     )
 
 
@@ -163,18 +180,24 @@ def run_specs(
     x: np.ndarray,
     controls: Mapping[str, np.ndarray],
     settings: ModelSettings,
+    blocks: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> list[tuple[Spec, bool, PooledFit]]:
     """Every specification of ``settings`` for one outcome and measure, plus the headline's lead test.
 
-    Returns (spec, with_lead, pooled fit) for each term kept; specifications whose sample is
-    too small, or whose ICT term has no variation, are absent.
+    ``blocks`` caches :func:`control_block` per (control set, span) across calls. Returns
+    (spec, with_lead, pooled fit) for each term kept; specifications whose sample is too
+    small, or whose ICT term has no variation, are absent.
     """
+    blocks = {} if blocks is None else blocks
     out = []
     head = settings.headline_spec
     for spec in settings.specs():
         cs = [controls[c] for c in settings.control_sets[spec.controls]]
+        key = (spec.controls, spans(spec, settings.long_difference))
+        if key not in blocks:
+            blocks[key] = control_block(cs, key[1])
         for lead in (None, settings.lead) if spec == head else (None,):
-            d = design(y, x, cs, spec, long_difference=settings.long_difference, lead=lead)
+            d = design(y, x, cs, spec, long_difference=settings.long_difference, lead=lead, block=blocks[key])
             if d is None:
                 continue
             for f in fit_and_pool(d, settings.se_types, settings.dk_bandwidth):

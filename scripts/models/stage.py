@@ -123,8 +123,9 @@ def models_fit(snakemake: Any) -> None:
         time.perf_counter() - started,
     )
     rows: list[dict] = []
+    blocks: dict = {}  # the transformed controls, shared by every pair
     for oid, name in pairs:
-        fits = run_specs(data.y[oid], data.x[(oid, name)], data.controls, settings)
+        fits = run_specs(data.y[oid], data.x[(oid, name)], data.controls, settings, blocks)
         rows += coefficient_rows(outcomes.loc[oid], name, data.resolved[(oid, name)].label, fits)
     frame = pd.DataFrame(rows) if rows else empty(tables.MODEL_FITS)
     log.info("chunk %d: %d pooled estimates in %.1f s", chunk, len(frame), time.perf_counter() - started)

@@ -174,3 +174,19 @@ ON_NONPOSITIVE: tuple[OnNonpositive, ...] = get_args(OnNonpositive)
 #: What PCA weighting does with negative loadings.
 PcaNegative = Literal["zero", "refuse"]
 PCA_NEGATIVE: tuple[PcaNegative, ...] = get_args(PcaNegative)
+
+# --------------------------------------------------------------------------- models
+
+#: Estimators of the models stage: two-way fixed effects (economy and year), first
+#: differences and long differences (each with year effects).
+Estimator = Literal["fe", "fd", "ld"]
+ESTIMATORS: tuple[Estimator, ...] = get_args(Estimator)
+#: Standard errors: clustered by economy, or Driscoll-Kraay (robust to cross-economy dependence).
+SeType = Literal["cluster", "driscoll_kraay"]
+SE_TYPES: tuple[SeType, ...] = get_args(SeType)
+#: Learners of the predictive check: a ridge regression and gradient boosting.
+PredictiveModel = Literal["ridge", "gbm"]
+PREDICTIVE_MODELS: tuple[PredictiveModel, ...] = get_args(PredictiveModel)
+#: What an outcome's values rest on: measurements, or a publisher's modelled estimates.
+OutcomeBasis = Literal["measured", "modelled estimate"]
+OUTCOME_BASES: tuple[OutcomeBasis, ...] = get_args(OutcomeBasis)

@@ -146,3 +146,29 @@ def test_goalposts_spikes_and_sub_index_correlations_are_published(e2e_run: Path
     sub = pairs[pairs["node"].isin(present) & pairs["other"].isin(present)]
     assert len(present) >= 2 and len(sub) == len(present) * (len(present) - 1)
     assert sub["spearman_within"].between(-1, 1).all() and (sub["n_years"] == 8).all()  # 2005-2012
+
+
+def test_models_cover_every_outcome_and_word_their_results_as_associations(e2e_run: Path) -> None:
+    outcomes = read_csv(res(e2e_run, "06_models/outcomes.csv"), keep_default_na=False)
+    catalogue = read_csv(ROOT / "config" / "indicators.csv", keep_default_na=False)
+    assert set(outcomes["outcome"]) == set(catalogue.loc[catalogue["role"] == "outcome", "indicator"])
+    assert (outcomes.loc[outcomes["status"] == "excluded", "reason"] != "").all()
+    assert set(outcomes["basis"]) <= {"measured", "modelled estimate"}
+    coef = read_csv(res(e2e_run, "06_models/coefficients.csv"))
+    modelled = set(outcomes.loc[outcomes["status"] == "modelled", "outcome"])
+    assert set(coef["outcome"]) <= modelled and len(coef) > 0
+    head = coef[coef["headline"]]
+    assert len(head) > 0 and head["q"].between(0, 1).all() and (head["q"] >= head["p"] - 1e-12).all()
+    assert ((coef["ci_low"] <= coef["estimate"]) & (coef["estimate"] <= coef["ci_high"])).all()
+    # The overlap guard: no education outcome is regressed on an index holding the skills pillar as built.
+    measures = read_csv(res(e2e_run, "06_models/measures.csv"), keep_default_na=False)
+    education = measures[measures["outcome"].isin(["primary_completion", "primary_net_enrolment"])]
+    assert (education.loc[education["measure"].isin(["ict", "readiness"]), "variant"] == "without_education").all()
+    words = [res(e2e_run, "06_models/headline.md").read_text()]
+    words += [p.read_text() for p in (ROOT / "workflow" / "report").glob("*models*.rst")]
+    for text in words:
+        assert "associated with" in text or "association" in text
+        assert "effect of" not in text.lower() and "impact of" not in text.lower()
+    for name in ("models_forest", "models_spec_curve", "models_scatter"):
+        assert res(e2e_run, f"figures/{name}.png").stat().st_size > 10_000
+    assert len(read_csv(res(e2e_run, "06_models/predictive.csv"))) > 0

@@ -26,12 +26,15 @@ N_INDICES = len(load_yaml(ROOT / "config" / "config.yaml")["index"]["indices"])
 #: follow the published (ict) index.
 MANIFEST = {"manifest": 1}
 PUBLISHED = {"index_figures": 1, "quality_figures": 1, "publish_tables": 1, "country_profiles": 1, **MANIFEST}
+#: The models stage reads the panel, the imputation, the modelled index and the draws (two fit chunks).
+MODELS_FITS = {"models_fit": 2, "models": 1, "models_figures": 1}
+MODELS_ALL = {"models_outcomes": 1, "models_predictive": 1, **MODELS_FITS}
 #: Everything that depends on the point imputation, and on the masking experiment.
-AFTER_IMPUTE = {"impute": 1, "impute_draws": 1, "index": N_INDICES, **PUBLISHED}
+AFTER_IMPUTE = {"impute": 1, "impute_draws": 1, "index": N_INDICES, **PUBLISHED, **MODELS_ALL}
 AFTER_ACCURACY = {"impute_accuracy": 1, "accuracy_figure": 1, **AFTER_IMPUTE}
 
 CASES: dict[str, tuple[dict, dict[str, int]]] = {
-    "impute.draws": ({"impute": {"draws": 7}}, {"impute_draws": 1, **MANIFEST}),
+    "impute.draws": ({"impute": {"draws": 7}}, {"impute_draws": 1, **MODELS_FITS, **MANIFEST}),
     "impute.masking.candidates": (
         {"impute": {"masking": {"candidates": ["interpolate+carry+group_median", "group_median"]}}},
         AFTER_ACCURACY,
@@ -40,7 +43,7 @@ CASES: dict[str, tuple[dict, dict[str, int]]] = {
         {"impute": {"methods": {"control": ["interpolate", "group_median"]}}},
         {"accuracy_figure": 1, **AFTER_IMPUTE},
     ),
-    "index.audit.silent": ({"index": {"audit": {"silent": 0.25}}}, {"index": N_INDICES, **PUBLISHED}),
+    "index.audit.silent": ({"index": {"audit": {"silent": 0.25}}}, {"index": N_INDICES, **PUBLISHED, **MODELS_ALL}),
     # Every index's external validation is a published table; the figures follow the published index only.
     "index.indices.idi.final_scale": (
         {"index": {"indices": {"idi": {"final_scale": 100}}}},
@@ -50,6 +53,8 @@ CASES: dict[str, tuple[dict, dict[str, int]]] = {
     # Imputation that follows its evidence: read by the masking experiment, the point imputation and the draws.
     "impute.fill_unreported": ({"impute": {"fill_unreported": True}}, AFTER_ACCURACY),
     "impute.masking.min_cells": ({"impute": {"masking": {"min_cells": 50}}}, AFTER_ACCURACY),
+    "models.lags": ({"models": {"lags": [0, 1]}}, {**MODELS_FITS, **MANIFEST}),
+    "models.predictive.folds": ({"models": {"predictive": {"folds": 4}}}, {"models_predictive": 1, **MANIFEST}),
     "impute.screening.min_unit_share": (
         {"impute": {"screening": {"min_unit_share": 0.6}}},
         {"screen": 1, **AFTER_ACCURACY},

@@ -106,13 +106,50 @@ def entry_point(rule):
     return f"../scripts/{rule}.py"
 
 
+def figure(name, caption, category, label, subcategory=None):
+    """The PNG (in the report, with its caption and label) and PDF outputs of one figure."""
+    return {
+        f"{name}_png": report(
+            f"{RESULTS}/figures/{name}.png",
+            caption=f"../report/{caption}.rst",
+            category=category,
+            subcategory=subcategory,
+            labels={"name": label},
+        ),
+        f"{name}_pdf": f"{RESULTS}/figures/{name}.pdf",
+    }
+
+
+def table(name, category, label, subcategory=None):
+    """The CSV, Markdown, LaTeX and HTML (in the report, captioned by tab_<name>.rst) outputs of one table."""
+    stem = f"{RESULTS}/tables/{name}"
+    return {
+        name: f"{stem}.csv",
+        f"{name}_md": f"{stem}.md",
+        f"{name}_tex": f"{stem}.tex",
+        f"{name}_html": report(
+            f"{stem}.html",
+            caption=f"../report/tab_{name}.rst",
+            category=category,
+            subcategory=subcategory,
+            labels={"name": label},
+        ),
+    }
+
+
 def all_outputs():
     """The final outputs of every stage (each stage adds its own here)."""
     stage3 = (
         rules.impute.output + rules.impute_draws.output + rules.impute_accuracy.output + rules.accuracy_figure.output
     )
     indices = expand(rules.index.output.scores, index=list(config["index"]["indices"]))
-    return rules.harmonize.output + rules.database.output + stage3 + indices
+    models = (
+        rules.models_outcomes.output
+        + rules.models.output
+        + rules.models_predictive.output
+        + rules.models_figures.output
+    )
+    return rules.harmonize.output + rules.database.output + stage3 + indices + models
 
 
 def published_outputs():

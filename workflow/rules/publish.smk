@@ -8,37 +8,6 @@ def index_output(name):
     return expand(getattr(rules.index.output, name), index=PUBLISHED)[0]
 
 
-def figure(name, caption, category, label, subcategory=None):
-    """The PNG (in the report, with its caption and label) and PDF outputs of one figure."""
-    return {
-        f"{name}_png": report(
-            f"{RESULTS}/figures/{name}.png",
-            caption=f"../report/{caption}.rst",
-            category=category,
-            subcategory=subcategory,
-            labels={"name": label},
-        ),
-        f"{name}_pdf": f"{RESULTS}/figures/{name}.pdf",
-    }
-
-
-def table(name, category, label, subcategory=None):
-    """The CSV, Markdown, LaTeX and HTML (in the report, captioned by tab_<name>.rst) outputs of one table."""
-    stem = f"{RESULTS}/tables/{name}"
-    return {
-        name: f"{stem}.csv",
-        f"{name}_md": f"{stem}.md",
-        f"{name}_tex": f"{stem}.tex",
-        f"{name}_html": report(
-            f"{stem}.html",
-            caption=f"../report/tab_{name}.rst",
-            category=category,
-            subcategory=subcategory,
-            labels={"name": label},
-        ),
-    }
-
-
 rule index_figures:
     input:
         scores=index_output("scores"),

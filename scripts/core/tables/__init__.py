@@ -58,3 +58,13 @@ from scripts.core.tables.ingest import (
     GROUPS,
     OBSERVATIONS,
 )
+from scripts.core.tables.models import (
+    COEFFICIENTS,
+    DIAGNOSTICS,
+    IMPORTANCE,
+    MODEL_FITS,
+    MODEL_MEASURES,
+    MODEL_OUTCOMES,
+    PREDICTIVE,
+    SPEC_SUMMARY,
+)

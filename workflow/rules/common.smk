@@ -112,7 +112,8 @@ def all_outputs():
         rules.impute.output + rules.impute_draws.output + rules.impute_accuracy.output + rules.accuracy_figure.output
     )
     indices = expand(rules.index.output.scores, index=list(config["index"]["indices"]))
-    return rules.harmonize.output + rules.database.output + stage3 + indices
+    divide = rules.divide.output
+    return rules.harmonize.output + rules.database.output + stage3 + indices + divide
 
 
 def published_outputs():

@@ -52,6 +52,17 @@ def samples(values: pd.DataFrame) -> Iterator[tuple[tuple[str, str, int], pd.Dat
         yield (str(key[0]), str(key[1]), int(key[2])), rows
 
 
+def empty_years(values: pd.DataFrame, first: int, last: int) -> list[dict]:
+    """An exclusion for every (measure, basis) and year of first..last without a single value."""
+    out = []
+    for (measure, basis), g in values.groupby(["measure", "basis"], sort=True):
+        have = set(g.loc[g["value"].notna(), "year"])
+        for year in range(first, last + 1):
+            if year not in have:
+                out.append(exclusion(str(measure), str(basis), "all", year, "no value in this year", 0))
+    return out
+
+
 def _weights(rows: pd.DataFrame, weighting: str) -> np.ndarray:
     return np.ones(len(rows)) if weighting == "economies" else rows["population"].to_numpy(float)
 

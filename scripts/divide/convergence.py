@@ -29,10 +29,11 @@ DISPERSIONS = ("sd_log", "cv", "gini")
 
 
 def sd_log(values: pd.DataFrame) -> pd.DataFrame:
-    """SD (ddof 0) of the log of the positive values per measure, basis and year, with the count of zeros left out."""
+    """SD (ddof 0) of the log of the values > 0 per measure, basis and year (years with 2 or more such values)."""
     pos = values[values["value"] > 0].assign(log=lambda d: np.log(d["value"]))
-    sd = pos.groupby(["measure", "basis", "year"])["log"].std(ddof=0).rename("value").reset_index()
-    return sd.assign(dispersion="sd_log")
+    sd = pos.groupby(["measure", "basis", "year"])["log"].agg(["std", "size"])
+    sd = sd[sd["size"] >= 2]["std"] * np.sqrt((sd["size"] - 1) / sd["size"])  # pandas' std has ddof 1
+    return sd.rename("value").reset_index().assign(dispersion="sd_log")
 
 
 def sigma_table(dispersion: pd.DataFrame, hac_lags: int) -> tuple[pd.DataFrame, list[dict]]:

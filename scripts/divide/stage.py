@@ -19,7 +19,7 @@ from scripts.core import tables
 from scripts.core.contract import Table, read_table, write_table
 from scripts.core.io import read_csv
 from scripts.core.logs import setup_logging
-from scripts.divide.between import Bootstrap, imputation_effect, inequality_table
+from scripts.divide.between import Bootstrap, empty_years, exclusion, imputation_effect, inequality_table
 from scripts.divide.convergence import beta_table, sd_log, sigma_table
 from scripts.divide.decompose import decomposition_table
 from scripts.divide.diffusion import DiffusionSettings, diffusion_table
@@ -75,12 +75,11 @@ def divide(snakemake: Any) -> None:
     log.info("divide: %d values of %d measures over %d economies", len(values), len(p.measures), len(units))
     named = with_names(values.rename(columns={"income_group": "group_income"}).drop(columns="region"), economies)
     write_table(named, out.values, tables.DIVIDE_VALUES)
-    excluded: list[dict] = []
+    excluded = empty_years(values, p.first, p.last)
     for m in p.measures:
         if values[(values["measure"] == m) & values["value"].notna()].empty:
             reason = "no value in the analysis window (not in the panel or imputation?)"
-            excluded.append({"measure": m, "basis": "", "analysis": "all", "year": None, "reason": reason})
-            excluded[-1]["n_economies"] = 0
+            excluded.append(exclusion(m, "", "all", None, reason, 0))
 
     boot = Bootstrap(reps=p.bootstrap["reps"], level=p.bootstrap["level"], seed=p.seed)
     inequality, ex = inequality_table(values, boot)

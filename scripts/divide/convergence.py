@@ -32,7 +32,8 @@ def sd_log(values: pd.DataFrame) -> pd.DataFrame:
     """SD (ddof 0) of the log of the values > 0 per measure, basis and year (years with 2 or more such values)."""
     pos = values[values["value"] > 0].assign(log=lambda d: np.log(d["value"]))
     sd = pos.groupby(["measure", "basis", "year"])["log"].agg(["std", "size"])
-    sd = sd[sd["size"] >= 2]["std"] * np.sqrt((sd["size"] - 1) / sd["size"])  # pandas' std has ddof 1
+    sd = sd[sd["size"] >= 2]
+    sd = sd["std"] * np.sqrt((sd["size"] - 1) / sd["size"])  # pandas' std has ddof 1
     return sd.rename("value").reset_index().assign(dispersion="sd_log")
 
 

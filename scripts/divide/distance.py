@@ -66,13 +66,18 @@ def years_behind(
     return t_star, distance, status, at_least
 
 
-def time_distance_table(values: pd.DataFrame, how: TimeDistanceReference) -> pd.DataFrame:
+def time_distance_table(
+    values: pd.DataFrame, how: TimeDistanceReference, history: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Time distance of every economy-year of ``values`` from the reference trajectory of its measure and basis.
 
-    Returns one row per (measure, basis, iso3, year) with value, the reference's level that
-    year, t* (``reference_year``), ``time_distance`` in years, ``status`` and ``at_least``.
+    ``history`` (default: ``values``) holds the values the reference trajectory is built
+    from: the same economies over more years (the panel before the analysis window), so
+    that a distance longer than the window can still be measured. Returns one row per
+    (measure, basis, iso3, year) with value, the reference's level that year, t*
+    (``reference_year``), ``time_distance`` in years, ``status`` and ``at_least``.
     """
-    ref = reference_trajectory(values, how)
+    ref = reference_trajectory(values if history is None else history, how)
     parts = []
     present = values[values["value"].notna()]
     for (measure, basis), g in present.groupby(["measure", "basis"], sort=True):

@@ -60,18 +60,22 @@ def divide(snakemake: Any) -> None:
         root = load_framework(read_csv(framework, dtype=str, na_values=[]), source=framework).root
         s = read_table(path, tables.SCORES)
         scores[index_name(measure)] = s.loc[s["node"] == root, ["iso3", "year", "score"]]
-    values = measure_values(
-        list(p.measures),
-        panel=panel,
-        imputed=imputed,
-        index_scores=scores,
-        units=units,
-        groups=income_groups(classification, economies, p.income_groups, p.first),
-        regions=economies.set_index("iso3")["region"],
-        population_indicator=p.population_indicator,
-        first=p.first,
-        last=p.last,
-    )
+
+    def values_from(first: int) -> pd.DataFrame:
+        return measure_values(
+            list(p.measures),
+            panel=panel,
+            imputed=imputed,
+            index_scores=scores,
+            units=units,
+            groups=income_groups(classification, economies, p.income_groups, p.first),
+            regions=economies.set_index("iso3")["region"],
+            population_indicator=p.population_indicator,
+            first=first,
+            last=p.last,
+        )
+
+    values = values_from(p.first)
     log.info("divide: %d values of %d measures over %d economies", len(values), len(p.measures), len(units))
     named = with_names(values.rename(columns={"income_group": "group_income"}).drop(columns="region"), economies)
     write_table(named, out.values, tables.DIVIDE_VALUES)
@@ -124,7 +128,11 @@ def divide(snakemake: Any) -> None:
     settings = DiffusionSettings(**p.diffusion)
     diffusion = with_names(_frame(diffusion_table(headline, percent, settings), tables.DIFFUSION), economies)
     write_table(diffusion, out.diffusion, tables.DIFFUSION)
-    distance = with_names(_frame(time_distance_table(headline, p.reference), tables.TIME_DISTANCE), economies)
+    # The reference trajectory reaches back over every year of the panel (observed values before the window).
+    history = values_from(min(int(panel["year"].min()), p.first))
+    history = history[history["basis"].isin(headline["basis"].unique())]
+    distance = time_distance_table(headline, p.reference, history[history["measure"].isin(headline["measure"])])
+    distance = with_names(_frame(distance, tables.TIME_DISTANCE), economies)
     write_table(distance, out.time_distance, tables.TIME_DISTANCE)
 
     gender = gender_gap(panel, p.gender["female"], p.gender["male"], units)

@@ -123,6 +123,7 @@ def published_outputs():
         + rules.quality_figures.output
         + rules.publish_tables.output
         + rules.country_profiles.output
+        + rules.divide_figures.output
     )
     return all_outputs() + published
 

@@ -90,3 +90,16 @@ def test_time_distance_table_against_the_high_income_mean_and_the_leader():
     leader = time_distance_table(df, "leader").set_index(["iso3", "year"])
     assert leader.loc[("H2", 2002), "time_distance"] == pytest.approx(0.0)
     assert leader.loc[("H1", 2002), "time_distance"] == pytest.approx(1.0)  # 50 = the 2001 leader
+
+
+def test_a_longer_reference_history_measures_distances_beyond_the_window():
+    window = pd.DataFrame(
+        [("H1", 2000, 40.0, "H"), ("L1", 2000, 10.0, "L")], columns=["iso3", "year", "value", "income_group"]
+    ).assign(measure="m", basis="observed")
+    history = pd.concat(
+        [window, window.iloc[[0]].assign(year=1995, value=10.0), window.iloc[[0]].assign(year=1990, value=2.0)]
+    )
+    alone = time_distance_table(window, "high_income_mean").set_index("iso3")
+    assert alone.loc["L1", "status"] == BEFORE
+    longer = time_distance_table(window, "high_income_mean", history).set_index("iso3")
+    assert longer.loc["L1", "time_distance"] == pytest.approx(5.0) and longer.loc["L1", "status"] == DEFINED

@@ -42,6 +42,13 @@ def _frame(rows: pd.DataFrame | list, table: Table, key: list[str] | None = None
     return df.sort_values(key or list(table.key), ignore_index=True)
 
 
+def _named(rows: pd.DataFrame, table: Table, economies: pd.DataFrame) -> pd.DataFrame:
+    """Economy-level rows with the economy's name, region and income group, sorted by the table's key."""
+    if rows.empty:
+        return pd.DataFrame(columns=list(table.columns))
+    return with_names(rows, economies).sort_values(list(table.key), ignore_index=True)
+
+
 def divide(snakemake: Any) -> None:
     """Every table of results/07_divide."""
     setup_logging(snakemake)
@@ -126,17 +133,17 @@ def divide(snakemake: Any) -> None:
         [headline, values[(values["basis"] != p.basis) & ~values["measure"].isin(headline["measure"])]]
     )
     settings = DiffusionSettings(**p.diffusion)
-    diffusion = with_names(_frame(diffusion_table(headline, percent, settings), tables.DIFFUSION), economies)
+    diffusion = _named(diffusion_table(headline, percent, settings), tables.DIFFUSION, economies)
     write_table(diffusion, out.diffusion, tables.DIFFUSION)
     # The reference trajectory reaches back over every year of the panel (observed values before the window).
     history = values_from(min(int(panel["year"].min()), p.first))
     history = history[history["basis"].isin(headline["basis"].unique())]
     distance = time_distance_table(headline, p.reference, history[history["measure"].isin(headline["measure"])])
-    distance = with_names(_frame(distance, tables.TIME_DISTANCE), economies)
+    distance = _named(distance, tables.TIME_DISTANCE, economies)
     write_table(distance, out.time_distance, tables.TIME_DISTANCE)
 
     gender = gender_gap(panel, p.gender["female"], p.gender["male"], units)
-    write_table(with_names(gender, economies), out.gender, tables.GENDER_GAP)
+    write_table(_named(gender, tables.GENDER_GAP, economies), out.gender, tables.GENDER_GAP)
     current = economies[economies["iso3"].isin(units)][["iso3", "region", "income_group"]]
     write_table(
         _frame(gender_coverage(gender, current, len(units), p.first, p.last), tables.GENDER_COVERAGE),

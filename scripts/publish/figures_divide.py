@@ -290,7 +290,7 @@ def gender_figure(gender: pd.DataFrame, coverage: pd.DataFrame) -> plt.Figure:
             min(0.0, float(by_income["median_gap"].min()) * 1.15), max(0.5, float(by_income["median_gap"].max()) * 1.15)
         )
         bx.set_xlabel("median gap, women - men (percentage points)")
-        bx.set_title("Median gap by income group", fontsize=7.5, loc="left")
+        bx.set_title("Median gap by current income group", fontsize=7.5, loc="left")
         overall = coverage[coverage["grouping"] == "all"]
         span = f"{int(overall['first_year'].iloc[0])}-{int(overall['last_year'].iloc[0])}" if len(overall) else ""
         note = (

@@ -26,8 +26,10 @@ N_INDICES = len(load_yaml(ROOT / "config" / "config.yaml")["index"]["indices"])
 #: follow the published (ict) index.
 MANIFEST = {"manifest": 1}
 PUBLISHED = {"index_figures": 1, "quality_figures": 1, "publish_tables": 1, "country_profiles": 1, **MANIFEST}
+#: The divide stage and its figures follow the point imputation and the ict index (a divide measure).
+DIVIDE = {"divide": 1, "divide_figures": 1}
 #: Everything that depends on the point imputation, and on the masking experiment.
-AFTER_IMPUTE = {"impute": 1, "impute_draws": 1, "index": N_INDICES, **PUBLISHED}
+AFTER_IMPUTE = {"impute": 1, "impute_draws": 1, "index": N_INDICES, **PUBLISHED, **DIVIDE}
 AFTER_ACCURACY = {"impute_accuracy": 1, "accuracy_figure": 1, **AFTER_IMPUTE}
 
 CASES: dict[str, tuple[dict, dict[str, int]]] = {
@@ -40,9 +42,11 @@ CASES: dict[str, tuple[dict, dict[str, int]]] = {
         {"impute": {"methods": {"control": ["interpolate", "group_median"]}}},
         {"accuracy_figure": 1, **AFTER_IMPUTE},
     ),
-    "index.audit.silent": ({"index": {"audit": {"silent": 0.25}}}, {"index": N_INDICES, **PUBLISHED}),
+    "index.audit.silent": ({"index": {"audit": {"silent": 0.25}}}, {"index": N_INDICES, **PUBLISHED, **DIVIDE}),
     "index.indices.idi.final_scale": ({"index": {"indices": {"idi": {"final_scale": 100}}}}, {"index": 1, **MANIFEST}),
     "publish.selected": ({"publish": {"selected": ["KEN"]}}, {"index_figures": 1, **MANIFEST}),
+    "divide.diffusion.min_r2": ({"divide": {"diffusion": {"min_r2": 0.8}}}, {**DIVIDE, **MANIFEST}),
+    "divide.basis": ({"divide": {"basis": "with_imputed"}}, {**DIVIDE, **MANIFEST}),
     "impute.screening.min_unit_share": (
         {"impute": {"screening": {"min_unit_share": 0.6}}},
         {"screen": 1, **AFTER_ACCURACY},

@@ -74,7 +74,7 @@ rule divide:
             gender="divide.gender",
         ),
         index_measures=[m for m in config["divide"]["measures"] if m.startswith("index:")],
-        indices=list(config["index"]["indices"]),
+        indices=sorted(config["index"]["indices"]),  # sorted: an overlay may reorder the keys
     message:
         "The digital divide: inequality, decomposition, gaps, convergence, diffusion, time distance, gender gap"
     script:

@@ -161,7 +161,8 @@ def gaps_figure(gaps: pd.DataFrame, names: Mapping[str, str], basis: str) -> plt
         note = (
             "Top: difference between the groups' mean values; bottom: their ratio. A falling ratio with a rising "
             "difference means the lower group grows faster in proportion yet falls further behind in units. "
-            "Top vs bottom economies: the highest and lowest 10% of economies each year."
+            "Top vs bottom economies: the highest and lowest share of economies each year (divide.decile_share, "
+            "10% by default)."
         )
         return finish(fig, "Digital divide: absolute and relative gaps", note=note, top=0.92, bottom=0.1)
 

@@ -34,12 +34,12 @@ from scripts.publish.labels import with_names
 log = logging.getLogger("ictmdg")
 
 
-def _frame(rows: pd.DataFrame | list, table: Table, key: list[str] | None = None) -> pd.DataFrame:
+def _frame(rows: pd.DataFrame | list, table: Table) -> pd.DataFrame:
     """Rows as a frame with the table's columns, sorted by its key (an empty result keeps its columns)."""
     df = pd.DataFrame(rows)
     if df.empty:
         return pd.DataFrame(columns=list(table.columns))
-    return df.sort_values(key or list(table.key), ignore_index=True)
+    return df.sort_values(list(table.key), ignore_index=True)
 
 
 def _named(rows: pd.DataFrame, table: Table, economies: pd.DataFrame) -> pd.DataFrame:
@@ -109,8 +109,9 @@ def divide(snakemake: Any) -> None:
     excluded += ex
     gaps = _frame(gaps, tables.GAPS)
     write_table(gaps, out.gaps, tables.GAPS)
-    write_table(_frame(gap_trends(gaps), tables.GAP_TRENDS), out.gap_trends, tables.GAP_TRENDS)
-    for r in gap_trends(gaps).itertuples():
+    trends = _frame(gap_trends(gaps), tables.GAP_TRENDS)
+    write_table(trends, out.gap_trends, tables.GAP_TRENDS)
+    for r in trends.itertuples():
         if r.diverging:
             log.info("%s %s (%s, %s): %s", r.measure, r.comparison, r.basis, r.weighting, r.statement)
 

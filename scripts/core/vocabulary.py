@@ -116,6 +116,9 @@ NORM_METHODS: tuple[NormMethod, ...] = get_args(NormMethod)
 #: Which years the bounds of a data-driven normalisation come from.
 TimeMode = Literal["pooled", "base_year", "by_year"]
 TIME_MODES: tuple[TimeMode, ...] = get_args(TimeMode)
+#: How min-max normalisation sets its goalposts (see :mod:`scripts.index.goalposts`).
+BoundsRule = Literal["minmax", "quantile", "reference"]
+BOUNDS_RULES: tuple[BoundsRule, ...] = get_args(BoundsRule)
 #: Ties of the rank normalisation ("first" would depend on row order).
 Ties = Literal["average", "min", "max", "dense"]
 TIES: tuple[Ties, ...] = get_args(Ties)

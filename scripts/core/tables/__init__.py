@@ -47,11 +47,14 @@ from scripts.core.tables.impute import (
 )
 from scripts.core.tables.index import (
     COHERENCE,
+    COHERENCE_BY_YEAR,
     COHERENCE_SUMMARY,
     CONTRIBUTIONS,
     EXTERNAL_UNMATCHED,
     EXTERNAL_VALIDATION,
+    GOALPOSTS,
     INDEX_INDICATORS,
+    NODE_CORRELATIONS,
     SCORES,
     STRENGTHS,
     TREATED_POINTS,

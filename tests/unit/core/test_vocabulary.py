@@ -25,6 +25,7 @@ CASES = {
     "normalisation.method": (INDEX["normalisation"]["properties"]["method"]["enum"], v.NORM_METHODS),
     "normalisation.time": (INDEX["normalisation"]["properties"]["time"]["enum"], v.TIME_MODES),
     "normalisation.ties": (INDEX["normalisation"]["properties"]["ties"]["enum"], v.TIES),
+    "normalisation.bounds": (INDEX["normalisation"]["properties"]["bounds"]["enum"], v.BOUNDS_RULES),
     "weighting": (DEFS["weight_method"]["enum"], v.WEIGHT_METHODS),
     "aggregation": (DEFS["agg_method"]["enum"], v.AGG_METHODS),
     "on_nonpositive": (INDEX["on_nonpositive"]["enum"], v.ON_NONPOSITIVE),
@@ -54,6 +55,12 @@ def test_masking_candidates_pattern_names_every_step() -> None:
 
 def test_the_reader_registry_holds_exactly_the_named_readers() -> None:
     assert list(DATA_READERS) == list(v.DATA_READER_NAMES)
+
+
+def test_the_config_readme_describes_every_reader() -> None:
+    doc = (SCHEMA_DIR.parents[1] / "config" / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in doc.splitlines() if line.startswith("| `reader` |"))
+    assert re.findall(r"`([a-z_]+)` \(", row) == list(v.DATA_READER_NAMES)
 
 
 def test_the_engine_uses_the_vocabulary() -> None:

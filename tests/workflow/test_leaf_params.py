@@ -51,6 +51,9 @@ CASES: dict[str, tuple[dict, dict[str, int]]] = {
     "publish.selected": ({"publish": {"selected": ["KEN"]}}, {"index_figures": 1, **MANIFEST}),
     "divide.diffusion.min_r2": ({"divide": {"diffusion": {"min_r2": 0.8}}}, {**DIVIDE, **MANIFEST}),
     "divide.basis": ({"divide": {"basis": "with_imputed"}}, {**DIVIDE, **MANIFEST}),
+    # Imputation that follows its evidence: read by the masking experiment, the point imputation and the draws.
+    "impute.fill_unreported": ({"impute": {"fill_unreported": True}}, AFTER_ACCURACY),
+    "impute.masking.min_cells": ({"impute": {"masking": {"min_cells": 50}}}, AFTER_ACCURACY),
     "impute.screening.min_unit_share": (
         {"impute": {"screening": {"min_unit_share": 0.6}}},
         {"screen": 1, **AFTER_ACCURACY},

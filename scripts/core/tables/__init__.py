@@ -41,9 +41,12 @@ from scripts.core.tables.impute import (
     ACCURACY,
     IMPUTED,
     METHODS_USED,
+    MISSINGNESS,
     RECOMMENDED,
     SCREENING,
     STATUS_COUNTS,
+    STEP_ACCURACY,
+    UNREPORTED,
 )
 from scripts.core.tables.index import (
     COHERENCE,

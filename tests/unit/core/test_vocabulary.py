@@ -8,6 +8,7 @@ import pytest
 
 from scripts.core import vocabulary as v
 from scripts.core.config import SCHEMA_DIR, load_yaml
+from scripts.impute.masking import BASELINES
 from scripts.index.aggregate import AGG_METHODS as ENGINE_AGG
 from scripts.index.engine import WEIGHT_METHODS as ENGINE_WEIGHTS
 from scripts.index.normalise import NORM_METHODS as ENGINE_NORM
@@ -70,3 +71,9 @@ def test_the_engine_uses_the_vocabulary() -> None:
 def test_income_labels_map_onto_the_income_groups() -> None:
     assert sorted(v.INCOME_LABELS.values()) == sorted(v.INCOME_GROUPS)
     assert set(v.ICT_ROLES) < set(v.ROLES)
+
+
+def test_every_step_and_baseline_has_a_readable_name() -> None:
+    assert set(v.METHOD_NAMES) == set(v.STEPS) | set(BASELINES)
+    words = "interpolate > carry nearest > k-NN"
+    assert v.method_label("interpolate+carry+knn") == words

@@ -21,6 +21,7 @@ include: "workflow/rules/harmonize.smk"
 include: "workflow/rules/impute.smk"
 include: "workflow/rules/index.smk"
 include: "workflow/rules/models.smk"
+include: "workflow/rules/divide.smk"
 include: "workflow/rules/publish.smk"
 
 

@@ -29,14 +29,17 @@ generated into ``data/synthetic/x<scale>/`` by ``scripts.synthetic`` when missin
    index (outliers treated once, as in the index stage), each with every weight drawn
    uniformly within +/-25% of its nominal value and normalisation and aggregation fixed;
    only the node scores are computed (no contributions, no ranks); and times the goalposts
-   alone (``goalpost_bounds`` on the same data: pseudo-rule ``goalposts``).
+   alone (``goalpost_bounds`` on the same data: pseudo-rule ``goalposts``);
+5. on the default data, times the divide stage's bootstrap: the inequality table (four
+   statistics, two weightings) of every (measure, basis, year) sample, as resamples per second.
 
 Outputs (``--out``, git-ignored): ``benchmarks.csv`` with one row per dataset and job
 (columns dataset, scale, units, stage, rule, wall_s, cpu_s, max_rss_mb, peak_rss_mb,
 mean_load, reps_per_s, status), where ``rule`` is the job's benchmark name (an index job
 is named after its index) and the pseudo-rules ``total`` (whole run; ``peak_rss_mb`` is
 the peak summed resident memory of Snakemake and all its jobs), ``rerun`` (no-change
-re-run) and ``mc_scores`` (Monte Carlo, ``reps_per_s``) sit in stage ``workflow``. Wall
+re-run) and ``mc_scores`` (Monte Carlo, ``reps_per_s``) sit in stage ``workflow``, ``divide_bootstrap``
+(resamples per second) in stage ``07_divide``. Wall
 times include waiting for a core: on a machine doing other work they grow. And
 ``scaling.png``/``scaling.pdf``,
 wall time per job against the number of economies on log-log axes with a slope-1
@@ -70,6 +73,7 @@ from scripts.core.config import load_yaml, validate_config
 from scripts.core.contract import read_table
 from scripts.core.io import read_csv
 from scripts.core.plotting import plt, save
+from scripts.divide.between import Bootstrap, inequality_table
 from scripts.index.engine import compute_index
 from scripts.index.goalposts import bounds_settings, goalpost_bounds
 from scripts.index.prepare import PreparedIndex, prepare_index
@@ -344,6 +348,20 @@ def mc_reps_per_second(results: Path, reps: int, seed: int = 1) -> float:
     return reps / (time.perf_counter() - start)
 
 
+def divide_resamples_per_second(results: Path, reps: int, seed: int = 1) -> float:
+    """Bootstrap resamples per second of the divide stage's inequality table (every statistic, sample and weighting).
+
+    ``results`` is the results folder of a default run (07_divide/values.parquet is read);
+    one resample is one draw of the economies of one (measure, basis, year) sample.
+    """
+    values = read_table(results / "07_divide" / "values.parquet", tables.DIVIDE_VALUES)
+    values = values.drop(columns=["income_group"]).rename(columns={"group_income": "income_group"})
+    samples = values.loc[values["value"].notna(), ["measure", "basis", "year"]].drop_duplicates()
+    start = time.perf_counter()
+    inequality_table(values, Bootstrap(reps=reps, level=0.95, seed=seed))
+    return len(samples) * reps / (time.perf_counter() - start)
+
+
 def goalposts_per_second(results: Path, reps: int) -> float:
     """Calls per second of the goalpost computation (``goalpost_bounds``) on the ``ict`` index's treated data.
 
@@ -438,6 +456,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--mc-reps", type=int, default=200, help="Monte Carlo replications timed (default: %(default)s)"
     )
+    parser.add_argument(
+        "--divide-reps",
+        type=int,
+        default=200,
+        help="divide bootstrap resamples per sample timed (default: %(default)s)",
+    )
     parser.add_argument("--regenerate", action="store_true", help="regenerate the synthetic datasets")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
@@ -509,6 +533,12 @@ def main(argv: list[str] | None = None) -> int:
                         ]
                     )
                 )
+            if (results / "07_divide" / "values.parquet").exists():
+                rate = divide_resamples_per_second(results, args.divide_reps)
+                log.info("Divide: %.0f bootstrap resamples/s (inequality table)", rate)
+                row = {"dataset": dataset.name, "scale": np.nan, "units": rows["units"].iloc[0], "stage": "07_divide"}
+                row |= {"rule": "divide_bootstrap", "wall_s": 1.0 / rate, "reps_per_s": rate}
+                parts.append(pd.DataFrame([{**row, "status": f"ok ({args.divide_reps} resamples per sample)"}]))
         table = pd.concat(parts, ignore_index=True).reindex(columns=COLUMNS)
         # Written after every dataset, so a long run that is stopped keeps what it measured.
         table.to_csv(out / "benchmarks.csv", index=False, lineterminator="\n")

@@ -15,6 +15,7 @@ import jsonschema
 import yaml
 
 from scripts.core.errors import ConfigError, did_you_mean
+from scripts.core.vocabulary import INDEX_MEASURE_PREFIX
 
 #: Where the JSON Schemas of the config files live.
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "workflow" / "schemas"
@@ -121,6 +122,16 @@ def validate_config(config: dict, *, project_root: str | Path, config_file: str 
             expected=f"one of {sorted(config['index']['indices'])}",
             fix="name one of the configured indices under publish.index",
         )
+    prefix = INDEX_MEASURE_PREFIX
+    for measure in config["divide"]["measures"]:
+        if measure.startswith(prefix) and measure[len(prefix) :] not in config["index"]["indices"]:
+            raise ConfigError(
+                problem=f"divide.measures: {measure!r} names no index of index.indices"
+                + did_you_mean(measure[len(prefix) :], config["index"]["indices"]),
+                file=config_file,
+                expected=f'"{prefix}<name>" with a name of {sorted(config["index"]["indices"])}',
+                fix="name a configured index, or a catalogue indicator id",
+            )
     ids = [s["id"] for s in config["sources"]]
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:

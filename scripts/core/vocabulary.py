@@ -190,3 +190,22 @@ PREDICTIVE_MODELS: tuple[PredictiveModel, ...] = get_args(PredictiveModel)
 #: What an outcome's values rest on: measurements, or a publisher's modelled estimates.
 OutcomeBasis = Literal["measured", "modelled estimate"]
 OUTCOME_BASES: tuple[OutcomeBasis, ...] = get_args(OutcomeBasis)
+# --------------------------------------------------------------------------- the digital divide
+
+#: Which values a divide statistic rests on: observed cells only, or observed plus point-imputed cells.
+DivideBasis = Literal["observed", "with_imputed"]
+DIVIDE_BASES: tuple[DivideBasis, ...] = get_args(DivideBasis)
+#: Whom an inequality statistic counts: economies equally, or people (population weights).
+Weighting = Literal["economies", "people"]
+WEIGHTINGS: tuple[Weighting, ...] = get_args(Weighting)
+#: Inequality statistics (see :mod:`scripts.divide.inequality`).
+InequalityStat = Literal["gini", "theil_t", "theil_l", "cv"]
+INEQUALITY_STATS: tuple[InequalityStat, ...] = get_args(InequalityStat)
+#: Which income group an economy belongs to in the divide stage.
+IncomeGroupsBasis = Literal["first_year", "by_year", "current"]
+INCOME_GROUPS_BASES: tuple[IncomeGroupsBasis, ...] = get_args(IncomeGroupsBasis)
+#: The trajectory time distances are measured against.
+TimeDistanceReference = Literal["high_income_mean", "leader"]
+TIME_DISTANCE_REFERENCES: tuple[TimeDistanceReference, ...] = get_args(TimeDistanceReference)
+#: Prefix of a divide measure that is an index's overall score ("index:ict").
+INDEX_MEASURE_PREFIX = "index:"

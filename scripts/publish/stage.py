@@ -20,7 +20,7 @@ from scripts.core.contract import read_table
 from scripts.core.io import read_csv, write_csv, write_json
 from scripts.core.logs import setup_logging
 from scripts.core.plotting import save
-from scripts.publish import figures_index, figures_quality
+from scripts.publish import figures_divide, figures_index, figures_quality
 from scripts.publish.labels import node_names, with_names
 from scripts.publish.manifest import build_manifest, declared_outputs, file_digests, package_versions
 from scripts.publish.profiles import ProfileData, economies_to_profile, headline_outcomes, profile_figure
@@ -238,3 +238,26 @@ def manifest(snakemake: Any) -> None:
     )
     write_json(document, out.manifest)
     log.info("manifest: %d outputs, %d inputs", len(document["outputs"]), len(document["inputs"]))
+
+
+def divide_figures(snakemake: Any) -> None:
+    """Figures of the digital divide: Lorenz curves, Theil decomposition, gaps, convergence, time distance, gender."""
+    setup_logging(snakemake)
+    p, inp, out = snakemake.params, snakemake.input, snakemake.output
+    names = figures_divide.measure_names(list(p.measures), read_csv(inp.indicators, dtype=str, keep_default_na=False))
+    values = read_table(inp.values, tables.DIVIDE_VALUES)
+    inequality = read_table(inp.inequality, tables.INEQUALITY)
+    save(figures_divide.lorenz_figure(values, inequality, names, p.basis), out.divide_lorenz_png, out.divide_lorenz_pdf)
+    decomposition = read_table(inp.decomposition, tables.DECOMPOSITION)
+    figure = figures_divide.decomposition_figure(decomposition, names, p.basis)
+    save(figure, out.divide_decomposition_png, out.divide_decomposition_pdf)
+    gaps = read_table(inp.gaps, tables.GAPS)
+    save(figures_divide.gaps_figure(gaps, names, p.basis), out.divide_gaps_png, out.divide_gaps_pdf)
+    start_groups = values.sort_values("year").groupby("iso3")["group_income"].first()
+    figure = figures_divide.convergence_figure(values, read_table(inp.beta, tables.BETA), names, p.basis, start_groups)
+    save(figure, out.divide_convergence_png, out.divide_convergence_pdf)
+    distance = read_table(inp.time_distance, tables.TIME_DISTANCE)
+    save(figures_divide.time_distance_figure(distance, names), out.divide_distance_png, out.divide_distance_pdf)
+    gender = read_table(inp.gender, tables.GENDER_GAP)
+    coverage = read_table(inp.gender_coverage, tables.GENDER_COVERAGE)
+    save(figures_divide.gender_figure(gender, coverage), out.divide_gender_png, out.divide_gender_pdf)

@@ -29,8 +29,10 @@ PUBLISHED = {"index_figures": 1, "quality_figures": 1, "publish_tables": 1, "cou
 #: The models stage reads the panel, the imputation, the modelled index and the draws (two fit chunks).
 MODELS_FITS = {"models_fit": 2, "models": 1, "models_figures": 1}
 MODELS_ALL = {"models_outcomes": 1, "models_predictive": 1, **MODELS_FITS}
+#: The divide stage and its figures follow the point imputation and the ict index (a divide measure).
+DIVIDE = {"divide": 1, "divide_figures": 1}
 #: Everything that depends on the point imputation, and on the masking experiment.
-AFTER_IMPUTE = {"impute": 1, "impute_draws": 1, "index": N_INDICES, **PUBLISHED, **MODELS_ALL}
+AFTER_IMPUTE = {"impute": 1, "impute_draws": 1, "index": N_INDICES, **PUBLISHED, **MODELS_ALL, **DIVIDE}
 AFTER_ACCURACY = {"impute_accuracy": 1, "accuracy_figure": 1, **AFTER_IMPUTE}
 
 CASES: dict[str, tuple[dict, dict[str, int]]] = {
@@ -43,13 +45,18 @@ CASES: dict[str, tuple[dict, dict[str, int]]] = {
         {"impute": {"methods": {"control": ["interpolate", "group_median"]}}},
         {"accuracy_figure": 1, **AFTER_IMPUTE},
     ),
-    "index.audit.silent": ({"index": {"audit": {"silent": 0.25}}}, {"index": N_INDICES, **PUBLISHED, **MODELS_ALL}),
+    "index.audit.silent": (
+        {"index": {"audit": {"silent": 0.25}}},
+        {"index": N_INDICES, **PUBLISHED, **MODELS_ALL, **DIVIDE},
+    ),
     # Every index's external validation is a published table; the figures follow the published index only.
     "index.indices.idi.final_scale": (
         {"index": {"indices": {"idi": {"final_scale": 100}}}},
         {"index": 1, "publish_tables": 1, **MANIFEST},
     ),
     "publish.selected": ({"publish": {"selected": ["KEN"]}}, {"index_figures": 1, **MANIFEST}),
+    "divide.diffusion.min_r2": ({"divide": {"diffusion": {"min_r2": 0.8}}}, {**DIVIDE, **MANIFEST}),
+    "divide.basis": ({"divide": {"basis": "with_imputed"}}, {**DIVIDE, **MANIFEST}),
     # Imputation that follows its evidence: read by the masking experiment, the point imputation and the draws.
     "impute.fill_unreported": ({"impute": {"fill_unreported": True}}, AFTER_ACCURACY),
     "impute.masking.min_cells": ({"impute": {"masking": {"min_cells": 50}}}, AFTER_ACCURACY),

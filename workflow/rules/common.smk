@@ -149,7 +149,8 @@ def all_outputs():
         + rules.models_predictive.output
         + rules.models_figures.output
     )
-    return rules.harmonize.output + rules.database.output + stage3 + indices + models
+    divide = rules.divide.output
+    return rules.harmonize.output + rules.database.output + stage3 + indices + models + divide
 
 
 def published_outputs():
@@ -159,6 +160,7 @@ def published_outputs():
         + rules.quality_figures.output
         + rules.publish_tables.output
         + rules.country_profiles.output
+        + rules.divide_figures.output
     )
     return all_outputs() + published
 

@@ -152,6 +152,42 @@ rule country_profiles:
         entry_point("country_profiles")
 
 
+rule divide_figures:
+    input:
+        indicators=CATALOGUE["indicators"],
+        values=rules.divide.output.values,
+        inequality=rules.divide.output.inequality,
+        decomposition=rules.divide.output.decomposition,
+        gaps=rules.divide.output.gaps,
+        beta=rules.divide.output.beta,
+        time_distance=rules.divide.output.time_distance,
+        gender=rules.divide.output.gender,
+        gender_coverage=rules.divide.output.gender_coverage,
+    output:
+        **figure("divide_lorenz", "fig_divide_lorenz", "Digital divide", "Lorenz curves"),
+        **figure("divide_decomposition", "fig_divide_decomposition", "Digital divide", "Theil decomposition"),
+        **figure("divide_gaps", "fig_divide_gaps", "Digital divide", "Absolute and relative gaps"),
+        **figure("divide_convergence", "fig_divide_convergence", "Digital divide", "Beta-convergence"),
+        **figure("divide_distance", "fig_divide_distance", "Digital divide", "Time distance"),
+        **figure("divide_gender", "fig_divide_gender", "Digital divide", "Gender gap in Internet use"),
+    log:
+        log_path("publish", "divide_figures"),
+    benchmark:
+        bench_path("publish", "divide_figures")
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        **leaves(measures="divide.measures", basis="divide.basis"),
+    message:
+        "Figures of the digital divide"
+    script:
+        entry_point("divide_figures")
+
+
 rule manifest:
     input:
         published_outputs(),

@@ -11,6 +11,21 @@ from __future__ import annotations
 from scripts.core.tables.catalogue import (
     INDICATORS,
 )
+from scripts.core.tables.divide import (
+    BETA,
+    DECOMPOSITION,
+    DIFFUSION,
+    DIVIDE_VALUES,
+    EXCLUSIONS,
+    GAP_TRENDS,
+    GAPS,
+    GENDER_COVERAGE,
+    GENDER_GAP,
+    IMPUTATION_EFFECT,
+    INEQUALITY,
+    SIGMA,
+    TIME_DISTANCE,
+)
 from scripts.core.tables.harmonize import (
     CLASSIFICATION_BY_YEAR,
     COVERAGE,

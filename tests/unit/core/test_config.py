@@ -140,3 +140,10 @@ def test_real_catalogue_is_consistent(base: dict) -> None:
 def test_environment_yml_matches_the_lock() -> None:
     result = subprocess.run([sys.executable, str(ROOT / "tools" / "envsync.py"), "--check"], capture_output=True)
     assert result.returncode == 0, "environment.yml is out of date: run `python tools/envsync.py`"
+
+
+def test_a_divide_measure_naming_an_unknown_index_is_refused(base: dict) -> None:
+    cfg = copy.deepcopy(base)
+    cfg["divide"] = {"measures": ["internet_users_pct", "index:itc"]}
+    with pytest.raises(ConfigError, match=r"'index:itc' names no index of index.indices \(did you mean 'ict'\?\)"):
+        check(cfg)

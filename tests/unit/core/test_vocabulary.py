@@ -33,6 +33,12 @@ CASES = {
     "harmonize.on_unknown_entity": (TOP["harmonize"]["properties"]["on_unknown_entity"]["enum"], v.ON_UNKNOWN_ENTITY),
     "validation.out_of_range": (TOP["validation"]["properties"]["out_of_range"]["enum"], v.OUT_OF_RANGE),
     "analysis.economies": (TOP["analysis"]["properties"]["economies"]["enum"], v.ANALYSIS_ECONOMIES),
+    "divide.basis": (TOP["divide"]["properties"]["basis"]["enum"], v.DIVIDE_BASES),
+    "divide.income_groups": (TOP["divide"]["properties"]["income_groups"]["enum"], v.INCOME_GROUPS_BASES),
+    "divide.time_distance.reference": (
+        TOP["divide"]["properties"]["time_distance"]["properties"]["reference"]["enum"],
+        v.TIME_DISTANCE_REFERENCES,
+    ),
 }
 
 

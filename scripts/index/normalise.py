@@ -335,7 +335,9 @@ def _zscore(v: np.ndarray, p: dict[str, Any], ref: _Reference) -> np.ndarray:
             fix="set a positive sd (default 1)",
         )
     sd = ref.std()
-    const = ~(sd > 0)
+    # Tested on the extremes too: the floating mean of identical values can leave a tiny
+    # non-zero sd (which then depends on the order of the rows) that would blow up the ratio.
+    const = ~(sd > 0) | (ref.max() <= ref.min())
     with np.errstate(invalid="ignore", divide="ignore"):
         out = m + s * (v - ref.mean()) / np.where(const, 1.0, sd)
     return np.where(const & ~np.isnan(v), m, out)

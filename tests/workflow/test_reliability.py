@@ -681,6 +681,82 @@ def unknown_entity(project: Project) -> Refusal:
     )
 
 
+# ---------------------------------------------------------------- listed files missing from disk (issue 10.6)
+
+
+@raw_case
+def listed_file_deleted_under_a_glob(project: Project) -> Refusal:
+    """The WDI 2017 API files named by a glob, as config/config.yaml names them; the scratch copy
+    holds only one of the ten the MANIFEST lists, as if the others had been deleted."""
+    pattern = "worldbank/wdi_api_2017/API_*.csv"
+    project.overlay["sources"] = [
+        dict(s, files=[pattern]) if s["id"] == "wdi_api_2017" else s for s in project.overlay["sources"]
+    ]
+    says = [
+        "file data/raw/MANIFEST.csv:",
+        "sources[wdi_api_2017]: 9 file(s) listed in the MANIFEST are missing from data/raw",
+        "worldbank/wdi_api_2017/API_IT.NET.SECR.P6_DS2_en_csv_v2.csv",
+        "restore the file(s)",
+    ]
+    return Refusal(says, project.config_file(), stage="results")
+
+
+@raw_case
+def listed_companion_deleted(project: Project) -> Refusal:
+    """Variant: the Metadata_Indicator companion beside a WDI API download (named by its path) deleted."""
+    rel = source_file(project, *WB_API)
+    companion = str(Path(rel).parent / f"Metadata_Indicator_{Path(rel).name}")
+    (project.raw / companion).unlink()
+    says = ["file data/raw/MANIFEST.csv:", f"1 file(s) listed in the MANIFEST are missing from data/raw: {companion}"]
+    return Refusal(says, project.config_file(), stage="results")
+
+
+@raw_case
+def classification_file_deleted(project: Project) -> Refusal:
+    """Variant: a classification file (named in the config, not by a source) deleted."""
+    rel = project.config()["classifications"]["income_history"]["file"]
+    (project.raw / rel).unlink()
+    return Refusal([f"missing from data/raw: {rel}", "restore the file(s)"], project.config_file(), stage="results")
+
+
+# ---------------------------------------------------------------- digests written in another case (issue 10.7)
+
+
+def _rewrite_manifest(project: Project, edit: Callable[[dict[str, str]], None], ending: str = "\n") -> None:
+    rows = list(csv.DictReader(io.StringIO(project.manifest.read_text(encoding="utf-8"))))
+    for row in rows:
+        edit(row)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator=ending)
+    writer.writeheader()
+    writer.writerows(rows)
+    project.manifest.write_bytes(out.getvalue().encode("utf-8"))
+
+
+#: MANIFEST digests as other tools write them (the line ending of the whole file, and the digest text).
+DIGEST_SPELLINGS: dict[str, tuple[str, Callable[[str], str]]] = {
+    "get-filehash upper case": ("\n", str.upper),
+    "windows crlf, mixed case, trailing blank": ("\r\n", lambda d: d[:32].upper() + d[32:] + " "),
+}
+
+
+@pytest.mark.parametrize("spelling", list(DIGEST_SPELLINGS))
+def test_a_manifest_digest_in_another_case_is_the_same_digest(template: Project, tmp_path: Path, spelling: str) -> None:
+    """Every digest of the MANIFEST rewritten (upper case as PowerShell's Get-FileHash prints it; a
+    variant re-saved on Windows): ingest verifies every file and records the digests in lower case."""
+    ending, change = DIGEST_SPELLINGS[spelling]
+    project = template.clone(tmp_path / "project")
+
+    def edit(row: dict[str, str]) -> None:
+        row["sha256"] = change(row["sha256"])
+
+    _rewrite_manifest(project, edit, ending)
+    proc = project.run("--until", "ingest")
+    assert proc.returncode == 0, output_of(proc)[-4000:]
+    files = read_csv(project.results / "01_ingest" / "files.csv")
+    assert len(files) > 10 and files["sha256"].str.fullmatch("[0-9a-f]{64}").all()
+
+
 def _run_raw_case(template: Project, base: Path, name: str) -> tuple[Project, Refusal, subprocess.CompletedProcess]:
     project = template.clone(base / name)
     expect = RAW_CASES[name](project)

@@ -70,9 +70,11 @@ def harmonize(snakemake: Any) -> None:
         ratio_denominators=dict(p.ratio_denominators),
         first_year=p.first_year,
         last_year=p.last_year,
+        bounds=cat["indicators"][["indicator", "min", "max"]],
+        tolerance=p.tolerance,
     )
+    report = validate_ranges(trail, cat["indicators"], tolerance=p.tolerance, mode=p.out_of_range)
     panel = build_panel(trail)
-    report = validate_ranges(panel, cat["indicators"], tolerance=p.tolerance, mode=p.out_of_range)
     recon = reconciliation(trail)
     check_accounted(recon, len(obs))
 
@@ -92,7 +94,7 @@ def harmonize(snakemake: Any) -> None:
     entity_map = entities.sort_values(["source", "entity_raw", "entity_code"], ignore_index=True)
     write_table(entity_map, out.entity_map, tables.ENTITY_MAP)
     log.info(
-        "harmonize: %d observations -> %d panel values (%d indicators, %d economies); %d range flags",
+        "harmonize: %d observations -> %d panel values (%d indicators, %d economies); %d dropped out of range",
         len(obs),
         len(panel),
         panel["indicator"].nunique(),

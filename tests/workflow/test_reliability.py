@@ -763,8 +763,17 @@ def _run_raw_case(template: Project, base: Path, name: str) -> tuple[Project, Re
     return project, expect, project.run(*expect.args, configfile=expect.configfile)
 
 
+#: The values the drop run adds in series that other sources supersede (issue 10.1): (source,
+#: part of the file name, indicator, value). The World Bank API files all have the same layout.
+SUPERSEDED_OUT_OF_RANGE = [
+    ("wdi_api_2019", "SP.POP.TOTL", "population", "-5"),
+    ("wdi_api_2017", "IT.NET.USER.P2", "internet_users_pct", "180"),
+]
+
+
 def _run_out_of_range(template: Project, base: Path) -> dict[str, Any]:
-    """Aruba's urban population share in 2010 set to 250%; run with reject, then with flag."""
+    """Aruba's urban population share in 2010 set to 250%; run with reject. Then also Aruba's
+    2010 population -5 and Internet users 180% in series that others supersede; run with drop."""
     project = template.clone(base / "out_of_range")
     rel = source_file(project, *WB_API)
     data = project.read(rel)
@@ -780,10 +789,25 @@ def _run_out_of_range(template: Project, base: Path) -> dict[str, Any]:
         "parts": stray_files(project.results),
         "log": (project.results / "logs" / "02_harmonize" / "harmonize.log").read_text(encoding="utf-8"),
     }
-    flag = project.run(
-        "--until", "harmonize", configfile=project.config_file({"validation": {"out_of_range": "flag"}}, "flag.yaml")
+    cells = {"urban_population_pct": (WB_API[0], rel, row, 250.0)}
+    for source, name, indicator, value in SUPERSEDED_OUT_OF_RANGE:
+        other = source_file(project, source, name)
+        data = project.read(other)
+        line = line_number(data, b'"Aruba","ABW"')
+        project.write(other, set_csv_cell(data, line, WB_API_HEADER_LINE, "2010", value))
+        cells[indicator] = (source, other, line, float(value))
+    drop = project.run(
+        "--until", "harmonize", configfile=project.config_file({"validation": {"out_of_range": "drop"}}, "drop.yaml")
     )
-    return {"project": project, "rel": rel, "row": row, "reject": reject, "after_reject": after_reject, "flag": flag}
+    return {
+        "project": project,
+        "rel": rel,
+        "row": row,
+        "reject": reject,
+        "after_reject": after_reject,
+        "drop": drop,
+        "cells": cells,
+    }
 
 
 #: Where the interrupted run is killed: with SIGTERM in the masking experiment (four outputs),
@@ -900,7 +924,7 @@ def test_out_of_range_with_reject_names_file_row_column_and_rule(background: Bac
         where(rel, row, "2010"),
         "urban_population_pct = 250 for ABW 2010 is above maximum 100",
         "indicators.csv",
-        "validation.out_of_range: flag",
+        "validation.out_of_range: drop",
         "what to do:",
     ]:
         assert s in text, f"{s!r} not in the output:\n{text[-6000:]}"
@@ -908,19 +932,29 @@ def test_out_of_range_with_reject_names_file_row_column_and_rule(background: Bac
     assert run["after_reject"]["outputs"] == [] and run["after_reject"]["parts"] == []
 
 
-def test_out_of_range_with_flag_succeeds_and_reports_the_value(background: Background) -> None:
+def test_out_of_range_with_drop_succeeds_drops_and_reports_every_value(background: Background) -> None:
+    """With ``drop`` the run succeeds; each impossible value (in the series the panel keeps, and in
+    superseded series: the variant) is listed in validation.csv with its raw cell, never reaches the
+    panel, and is counted as "dropped: out of range" in the reconciliation (read = kept + dropped)."""
     run = background.result("out_of_range")
-    proc, rel, row, root = run["flag"], run["rel"], run["row"], run["project"].root
+    proc, root, cells = run["drop"], run["project"].root, run["cells"]
     assert proc.returncode == 0, output_of(proc)[-6000:]
     report = read_csv(root / HARMONIZE_DIR / "validation.csv", dtype={"column": str})
-    hit = report[(report["iso3"] == "ABW") & (report["year"] == 2010) & (report["indicator"] == "urban_population_pct")]
-    assert len(hit) == 1
-    r = hit.iloc[0]
-    assert (r["value"], r["rule"], r["bound"]) == (250.0, "above maximum", 100.0)
-    assert (r["file"], int(r["row"]), r["column"]) == (rel, row, "2010")
     panel = pd.read_parquet(root / HARMONIZE_DIR / "panel.parquet")
-    kept = panel[(panel["iso3"] == "ABW") & (panel["year"] == 2010) & (panel["indicator"] == "urban_population_pct")]
-    assert kept["value"].tolist() == [250.0], "a flagged value is kept, and reported"
+    recon = read_csv(root / HARMONIZE_DIR / "reconciliation.csv")
+    assert (recon["read"] == recon["kept"] + recon["dropped"]).all()
+    for indicator, (source, rel, row, value) in cells.items():
+        hit = report[(report["iso3"] == "ABW") & (report["year"] == 2010) & (report["indicator"] == indicator)]
+        assert len(hit) == 1, (indicator, report)
+        r = hit.iloc[0]
+        assert (r["value"], r["rule"]) == (value, "below minimum" if value < 0 else "above maximum")
+        assert (r["source"], r["file"], int(r["row"]), r["column"]) == (source, rel, row, "2010")
+        kept = panel[(panel["iso3"] == "ABW") & (panel["year"] == 2010) & (panel["indicator"] == indicator)]
+        assert value not in kept["value"].tolist(), f"the impossible {indicator} value reached the panel"
+        counted = recon[(recon["source"] == source) & (recon["file"] == rel)]
+        assert counted["dropped: out of range"].sum() == 1
+    population = panel[(panel["iso3"] == "ABW") & (panel["year"] == 2010) & (panel["indicator"] == "population")]
+    assert population["source"].tolist() == ["wdi_api_2025"], "the series of higher precedence still gives the value"
 
 
 # ================================================================ interruption and determinism (background runs)

@@ -74,7 +74,8 @@ DISCREPANCIES = Table(
     ("indicator", "kept_series", "other_series"),
 )
 
-#: Panel values outside their indicator's plausible range (indicators.csv min/max).
+#: Raw values outside their indicator's plausible range (indicators.csv min/max, plus
+#: validation.tolerance), superseded series included: each is dropped (fate "out of range").
 VALIDATION = Table(
     "range flag",
     {
@@ -91,7 +92,7 @@ VALIDATION = Table(
         "row": "int64",
         "column": "string",  # ... down to the raw cell
     },
-    ("iso3", "year", "indicator"),
+    ("iso3", "year", "indicator", "source", "series", "rule"),
 )
 
 #: Coverage of each catalogue indicator in the panel.

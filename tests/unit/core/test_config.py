@@ -28,7 +28,7 @@ def check(cfg: dict) -> dict:
 def test_default_config_is_valid_and_defaults_are_filled(base: dict) -> None:
     cfg = check(base)
     assert cfg["harmonize"]["on_unknown_entity"] == "error"
-    assert cfg["validation"]["out_of_range"] in ("flag", "reject")
+    assert cfg["validation"]["out_of_range"] in ("drop", "reject")
 
 
 def deep_merge(a: dict, b: dict) -> dict:

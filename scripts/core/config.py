@@ -49,7 +49,48 @@ def _with_defaults(validator_class: type) -> type:
     return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
 
 
+def _resolve(sub: dict, schema: dict) -> dict:
+    """Follow a local ``$ref`` ("#/$defs/name") of ``sub``; return ``sub`` itself when it has none."""
+    ref = sub.get("$ref", "")
+    if not ref.startswith("#/"):
+        return sub
+    node: Any = schema
+    for part in ref[2:].split("/"):
+        node = node[part]
+    return node
+
+
+def _alternatives(error: jsonschema.ValidationError, schema: dict) -> str | None:
+    """The message for a single value that fits none of a oneOf/anyOf's alternatives, or None.
+
+    Names every value the alternatives accept: their enums, and the names a list
+    alternative accepts as items (an imputation chain: "auto", or a list of steps), with the
+    closest of all of them and, for "a+b" written where a list is wanted, the list to write.
+    """
+    if error.validator not in ("oneOf", "anyOf") or not isinstance(error.instance, str):
+        return None
+    words: list[str] = []
+    items: list[str] = []
+    for alt in map(lambda a: _resolve(a, schema), error.validator_value):
+        words += [str(w) for w in alt.get("enum", [])]
+        if alt.get("type") == "array":
+            items += [str(w) for w in _resolve(alt.get("items", {}), schema).get("enum", [])]
+    if not items:
+        return None
+    where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+    value = error.instance
+    parts = [p.strip() for p in value.replace(",", "+").split("+")]
+    if all(p in items for p in parts):
+        return f"{where} = {value!r} is written as text; write it as a list: [{', '.join(parts)}]"
+    either = f"one of {words} or " if words else ""
+    about = f" ({error.schema['description']})" if error.schema.get("description") else ""
+    return f"{where} = {value!r} is not {either}a list of names from {items}{about}{did_you_mean(value, words + items)}"
+
+
 def _describe(error: jsonschema.ValidationError, schema: dict) -> str:
+    scalar = _alternatives(error, schema)
+    if scalar is not None:
+        return scalar
     if error.context:  # oneOf/anyOf: report the alternative that came closest
         deepest = max(error.context, key=lambda e: (len(e.absolute_path), e.validator == "enum"))
         return _describe(deepest, schema)
@@ -64,6 +105,8 @@ def _describe(error: jsonschema.ValidationError, schema: dict) -> str:
     if error.validator == "enum":
         hint = did_you_mean(str(error.instance), error.validator_value)
         return f"{where} = {error.instance!r} is not one of {list(error.validator_value)}{hint}"
+    if error.validator == "pattern" and error.schema.get("description"):
+        return f"{where} = {error.instance!r} is not {error.schema['description']}"
     return f"{where}: {error.message}"
 
 

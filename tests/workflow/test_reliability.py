@@ -361,7 +361,7 @@ index:
   indices:
     ict: {normalisation: {method: minmaxx}, aggregation: {default: arithmatic}}
     idi: {weighting: pcaa}
-impute: {methods: {control: [interpolate, carry, group_medain]}}
+impute: {methods: {control: [interpolate, carry, group_medain], readiness: missforest, use: interpolate+carry}}
 sources: [{id: itu_2019, reader: itu_timeseris, files: [itu/Mobile_cellular_2000-2018_Jun2019.xls]}]
 """
 MISSPELT_KEYS = {
@@ -374,6 +374,9 @@ UNKNOWN_METHODS = {
     "aggregation": "index.indices.ict.aggregation.default = 'arithmatic' is not one of",
     "weighting": "index.indices.idi.weighting = 'pcaa' is not one of",
     "imputation-step": "impute.methods.control.2 = 'group_medain' is not one of",
+    "imputation-chain": "impute.methods.readiness = 'missforest' is not one of ['auto'] or a list of names from "
+    "['interpolate', 'carry', 'trend', 'group_mean', 'group_median', 'knn', 'iterative']",
+    "chain-as-text": "impute.methods.use = 'interpolate+carry' is written as text",
     "reader": "sources.0.reader = 'itu_timeseris' is not one of",
 }
 SUGGESTIONS = {
@@ -381,6 +384,8 @@ SUGGESTIONS = {
     "aggregation": "(did you mean 'arithmetic'?)",
     "weighting": "(did you mean 'pca'?)",
     "imputation-step": "(did you mean 'group_median'?)",
+    "imputation-chain": "a list of steps applied in order, e.g. [interpolate, carry, group_median])",
+    "chain-as-text": "write it as a list: [interpolate, carry]",
     "reader": "(did you mean 'itu_timeseries'?)",
 }
 
@@ -679,6 +684,180 @@ def unknown_entity(project: Project) -> Refusal:
     return Refusal(
         says, project.config_file(), stage=HARMONIZE_DIR, args=("--until", "harmonize"), check=ingest_succeeded
     )
+
+
+# ---------------------------------------------------------------- every bad cell of a file named (issue 10.2)
+
+
+@raw_case
+def four_non_numeric_values(project: Project) -> Refusal:
+    """Four bad cells on three lines of a World Bank API CSV: all four named in one error."""
+    rel = source_file(project, *WB_API)
+    data = project.read(rel)
+    aruba, afghanistan = line_number(data, b'"Aruba","ABW"'), line_number(data, b'"Afghanistan","AFG"')
+    zambia = line_number(data, b'"Zambia","ZMB"')
+    for line, column, text in [(aruba, "2010", "43,1"), (aruba, "2011", "n.a."), (afghanistan, "2005", "#VALUE!")]:
+        data = set_csv_cell(data, line, WB_API_HEADER_LINE, column, text)
+    project.write(rel, set_csv_cell(data, zambia, WB_API_HEADER_LINE, "1999", "12%"))
+    says = [
+        where(rel, aruba, "2010"),
+        "4 such cells in this file",
+        f"row {afghanistan}, column 2005: '#VALUE!'",
+        f"row {aruba}, column 2010: '43,1'",
+        f"row {aruba}, column 2011: 'n.a.'",
+        f"row {zambia}, column 1999: '12%'",
+    ]
+    return Refusal(says, reading_first(project, rel))
+
+
+@raw_case
+def two_malformed_years(project: Project) -> Refusal:
+    """Variant: a datahub long CSV (one line per economy and year) with two years mistyped."""
+    rel = source_file(project, "wdi_datahub")
+    lines = lines_of(project.read(rel))
+    lines[4] = lines[4].replace(b",20", b",2O", 1)
+    lines[40] = lines[40].replace(b",20", b",", 1)
+    project.write(rel, b"".join(lines))
+    says = [where(rel, 5, "Year"), "is not a four-digit year", "2 such cells in this file", "row 41, column Year"]
+    return Refusal(says, reading_first(project, rel))
+
+
+# ---------------------------------------------------------------- codes of the wrong kind (issue 10.3)
+
+
+@raw_case
+def iso3_code_in_the_m49_column(project: Project) -> Refusal:
+    """The UN MDG export's numeric M49 CountryCode of Afghanistan (4) replaced by its ISO3 code."""
+    rel = source_file(project, "un_mdg_2019")
+    lines = lines_of(project.read(rel))
+    first = next(i for i, line in enumerate(lines) if line.startswith(b"4,Afghanistan,"))
+    lines[first] = b"AFG" + lines[first][1:]
+    project.write(rel, b"".join(lines))
+    says = [where(rel, first + 1, "CountryCode"), "CountryCode 'AFG' is not a numeric code", "such as '4' or '004'"]
+    return Refusal(says, reading_first(project, rel))
+
+
+@raw_case
+def spreadsheet_error_as_country_code(project: Project) -> Refusal:
+    """'#N/A' (what a spreadsheet lookup writes) as the Country Code of two lines of a WDI API CSV:
+    both named as malformed codes, not as unknown entities at harmonisation."""
+    rel = source_file(project, *WB_API)
+    data = project.read(rel)
+    aruba, zambia = line_number(data, b'"Aruba","ABW"'), line_number(data, b'"Zambia","ZMB"')
+    for line in (aruba, zambia):
+        data = set_csv_cell(data, line, WB_API_HEADER_LINE, "Country Code", "#N/A")
+    project.write(rel, data)
+    says = [
+        where(rel, aruba, "Country Code"),
+        "Country Code '#N/A' is not an alpha-3 code",
+        f"2 such cells in this file: row {aruba}, column Country Code: '#N/A'; row {zambia}",
+    ]
+    return Refusal(says, reading_first(project, rel))
+
+
+@raw_case
+def numeric_code_in_a_datahub_code_column(project: Project) -> Refusal:
+    """Variant: a datahub long CSV whose Country Code holds M49 numbers (another export's codes)."""
+    rel = source_file(project, "wdi_datahub")
+    lines = lines_of(project.read(rel))
+    lines[1:4] = [line.replace(b",ABW,", b",533,") for line in lines[1:4]]
+    project.write(rel, b"".join(lines))
+    says = [where(rel, 2, "Country Code"), "Country Code '533' is not an alpha-3 code", "3 such cells"]
+    return Refusal(says, reading_first(project, rel))
+
+
+# ---------------------------------------------------------------- content against name and MANIFEST (issue 10.4)
+
+
+@raw_case
+def api_csv_holding_another_series(project: Project) -> Refusal:
+    """The urban-population API CSV whose Indicator Code column names population (a real series of
+    the run): refused as a contradiction of its name, MANIFEST row and companion, not as a clash."""
+    rel = source_file(project, *WB_API)
+    data = project.read(rel)
+    first = WB_API_HEADER_LINE + 1
+    project.write(rel, data.replace(b'"SP.URB.TOTL.IN.ZS"', b'"SP.POP.TOTL"'))
+    says = [
+        where(rel, first),
+        "the file holds series ['SP.POP.TOTL'] but its name API_SP.URB.TOTL.IN.ZS",
+        "and its MANIFEST row and its companion Metadata_Indicator_API_SP.URB.TOTL.IN.ZS",
+        "promise SP.URB.TOTL.IN.ZS: its content contradicts its name",
+        "such cells in this file",
+    ]
+    return Refusal(says, reading_first(project, rel))
+
+
+@raw_case
+def datahub_folder_holding_another_series(project: Project) -> Refusal:
+    """Variant: a DataHub folder (fixed broadband) whose datapackage.json names mobile subscriptions."""
+    rel = source_file(project, "wdi_datahub")
+    package = str(Path(rel).parent / "datapackage.json")
+    project.write(package, project.read(package).replace(b'"it.net.bbnd.p2"', b'"it.cel.sets.p2"'))
+    says = [
+        where(rel, 2),
+        "the file holds series ['IT.CEL.SETS.P2'] but its folder it.net.bbnd.p2 promises IT.NET.BBND.P2",
+    ]
+    return Refusal(says, reading_first(project, rel))
+
+
+@raw_case
+def manifest_row_describing_another_series(project: Project) -> Refusal:
+    """Variant: the MANIFEST row of an API CSV describes another indicator than its name."""
+    rel = source_file(project, *WB_API)
+
+    def edit(row: dict[str, str]) -> None:
+        if row["path"] == rel:
+            row["contents"] = "SP.POP.TOTL — Population, total. " + row["contents"]
+
+    _rewrite_manifest(project, edit)
+    says = [
+        "file data/raw/MANIFEST.csv:",
+        f"the descriptions of {rel} promise different series",
+        "its MANIFEST row says SP.POP.TOTL",
+    ]
+    return Refusal(says, reading_first(project, rel))
+
+
+# ---------------------------------------------------------------- companion files verified and read (issue 10.5)
+
+
+def _companion(project: Project, prefix: str) -> str:
+    rel = source_file(project, *WB_API)
+    return str(Path(rel).parent / f"{prefix}{Path(rel).name}")
+
+
+@raw_case
+def country_companion_without_region(project: Project) -> Refusal:
+    """The Metadata_Country file beside an API CSV (not named under classifications.metadata) with
+    its Region column removed: read and refused, naming the column."""
+    rel = _companion(project, "Metadata_Country_")
+    assert rel not in project.config()["classifications"]["metadata"]
+    text = project.read(rel).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    out = io.StringIO()
+    csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows([r[:1] + r[2:] for r in rows])
+    project.write(rel, out.getvalue().encode("utf-8"))
+    return Refusal(
+        [where(rel, 1), "unexpected header", "'Region'"], reading_first(project, source_file(project, *WB_API))
+    )
+
+
+@raw_case
+def indicator_companion_without_its_code_column(project: Project) -> Refusal:
+    """Variant: the Metadata_Indicator companion with INDICATOR_CODE renamed."""
+    rel = _companion(project, "Metadata_Indicator_")
+    project.write(rel, project.read(rel).replace(b'"INDICATOR_CODE"', b'"CODE"', 1))
+    return Refusal(
+        [where(rel, 1), "unexpected header", "INDICATOR_CODE"], reading_first(project, source_file(project, *WB_API))
+    )
+
+
+@raw_case
+def companion_edited_without_its_manifest_row(project: Project) -> Refusal:
+    """Variant: a Metadata_Country companion edited, its MANIFEST row left: the sha256 check refuses it."""
+    rel = _companion(project, "Metadata_Country_")
+    project.write(rel, project.read(rel).replace(b"High income", b"Upper middle income", 1), manifest=False)
+    return Refusal([f"sha256 mismatch for raw file {rel}", "restore the original file"], project.config_file())
 
 
 # ---------------------------------------------------------------- listed files missing from disk (issue 10.6)

@@ -92,6 +92,42 @@ def cells_error(
     )
 
 
+#: The kinds of code a reader's key column holds: what each looks like, and an example.
+CODE_KINDS: dict[str, tuple[re.Pattern[str], str]] = {
+    # ISO 3166-1 alpha-3 and the World Bank's three-letter codes (XKX, aggregates such as WLD)
+    "alpha-3 code": (re.compile(r"^[A-Z]{3}$"), "'AFG'"),
+    # UN M49 numeric codes (UNCTAD adds group codes >= 1000)
+    "numeric code": (re.compile(r"^[0-9]{1,4}$"), "'4' or '004'"),
+    # World Bank indicator codes
+    "WDI indicator code": (re.compile(r"^[A-Z0-9]+(\.[A-Z0-9]+)*$"), "'IT.NET.USER.ZS'"),
+}
+
+
+def check_codes(
+    codes: np.ndarray, lines: np.ndarray | Sequence[int], rel: str, column: str, kind: str, *, fix: str = LAYOUT_FIX
+) -> None:
+    """Raise :class:`InputError` naming every cell of key column ``column`` whose code is not of ``kind``.
+
+    ``kind`` is a key of :data:`CODE_KINDS` (an ISO3 code in a numeric M49 column, '#N/A'
+    or a name in a code column are malformed codes, not unknown entities). ``codes`` are
+    the stripped cells, ``lines`` their rows. Every bad cell is named (see :func:`cells_error`).
+    """
+    pattern, example = CODE_KINDS[kind]
+    a = "an" if kind[0] in "aeiou" else "a"
+    text = np.asarray([str(c) for c in codes], dtype=object)
+    bad = np.flatnonzero([not pattern.match(c) for c in text.tolist()])
+    if bad.size:
+        raise cells_error(
+            problem=f"{column} {text[bad[0]]!r} is not {a} {kind}",
+            file=rel,
+            rows=np.asarray(lines)[bad],
+            columns=[column] * bad.size,
+            values=text[bad].tolist(),
+            expected=f"{a} {kind} such as {example} in every {column!r} cell",
+            fix=fix,
+        )
+
+
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 
 from scripts.core import contract, tables
 from scripts.core.errors import InputError
-from scripts.ingest.readers.common import decode_utf8, layout_error, parse_numeric, require_header
+from scripts.ingest.readers.common import check_codes, decode_utf8, layout_error, parse_numeric, require_header
 
 #: The fixed columns before the year triples.
 ID_COLUMNS = ["CountryCode", "Country", "SeriesCode", "MDG", "Series"]
@@ -155,6 +155,8 @@ def read_un_mdg(path: Path, rel: str, source: str) -> pd.DataFrame:
                 expected=f"a {col} on every data row",
                 fix="check that the file is the publisher's original export",
             )
+        # Both codes are numeric: M49 for the country, a number for the series.
+        check_codes(ids[col].to_numpy(), lines, rel, col, "numeric code", fix=_LAYOUT_FIX)
 
     n = len(table)
     frames = []

@@ -12,6 +12,7 @@ import pandas as pd
 
 from scripts.core.errors import InputError
 from scripts.ingest.readers.common import (
+    check_codes,
     missing_file_error,
     parse_numeric,
     require_header,
@@ -244,6 +245,7 @@ def read_wb_databank(path: Path, rel: str, source: str) -> pd.DataFrame:
         )
     series = np.array([series_codes[x] for x in names.tolist()], dtype=object)
     codes = np.array([str(x).strip() for x in grid[:, 1]], dtype=object)
+    check_codes(codes, lines, rel, sheet_cell_column(sheet, 1), "alpha-3 code", fix=REDOWNLOAD)
     entity_raw = np.array([str(x) for x in grid[:, 0]], dtype=object)
     check_unique_lines(lines, {"Code": codes, "Series Name": names}, rel, "data row")
 

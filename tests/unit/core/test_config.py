@@ -140,3 +140,43 @@ def test_real_catalogue_is_consistent(base: dict) -> None:
 def test_environment_yml_matches_the_lock() -> None:
     result = subprocess.run([sys.executable, str(ROOT / "tools" / "envsync.py"), "--check"], capture_output=True)
     assert result.returncode == 0, "environment.yml is out of date: run `python tools/envsync.py`"
+
+
+# ---------------------------------------------------------------------- hints for a wrong method (issue 10.9)
+
+
+def _problems(**methods: object) -> str:
+    cfg = copy.deepcopy(load_yaml(ROOT / "config" / "config.yaml"))
+    cfg["impute"]["methods"].update(methods)
+    with pytest.raises(ConfigError) as exc:
+        validate_config(cfg, project_root=ROOT)
+    return exc.value.problem
+
+
+def test_an_unknown_chain_name_lists_the_steps_and_how_a_chain_is_written() -> None:
+    text = _problems(readiness="missforest")
+    assert "impute.methods.readiness = 'missforest' is not one of ['auto'] or a list of names from" in text
+    for step in ("interpolate", "carry", "trend", "group_mean", "group_median", "knn", "iterative"):
+        assert f"'{step}'" in text
+    assert "e.g. [interpolate, carry, group_median]" in text and "impute.masking.candidates" in text
+
+
+def test_a_near_miss_of_auto_is_suggested() -> None:
+    assert "(did you mean 'auto'?)" in _problems(use="atuo")
+
+
+@pytest.mark.parametrize(("value", "listed"), [("knn", "[knn]"), ("interpolate+carry", "[interpolate, carry]")])
+def test_a_chain_written_as_text_is_shown_as_the_list_to_write(value: str, listed: str) -> None:
+    assert f"impute.methods.impact = {value!r} is written as text; write it as a list: {listed}" in _problems(
+        impact=value
+    )
+
+
+def test_a_malformed_candidate_chain_names_the_steps() -> None:
+    cfg = copy.deepcopy(load_yaml(ROOT / "config" / "config.yaml"))
+    cfg["impute"]["masking"]["candidates"] = ["interpolate+missforest"]
+    with pytest.raises(ConfigError) as exc:
+        validate_config(cfg, project_root=ROOT)
+    assert "impute.masking.candidates.0 = 'interpolate+missforest' is not a chain of steps joined by '+'" in str(
+        exc.value
+    )

@@ -8,6 +8,7 @@ message that names the key and suggests the closest valid one.
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,19 +21,89 @@ from scripts.core.errors import ConfigError, did_you_mean
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "workflow" / "schemas"
 
 
+#: How YAML spells its own tags in full (``!!python/name`` is ``tag:yaml.org,2002:python/name``).
+_YAML_TAG_PREFIX = "tag:yaml.org,2002:"
+_TAG = re.compile(r"constructor for the tag '([^']+)'")
+
+
 def load_yaml(path: str | Path) -> Any:
-    """Parse a YAML file with the safe loader (no Python objects are ever constructed)."""
+    """Parse a YAML file with the safe loader (no Python objects are ever constructed).
+
+    Raises :class:`ConfigError` naming the file and line of a syntax error, and of a tag
+    that asks for a Python object (``!!python/object/apply:...``): the tag is named.
+    """
     with open(path, encoding="utf-8") as fh:
         try:
             return yaml.safe_load(fh)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
+            row = None if mark is None else mark.line + 1
+            tag = _TAG.search(str(getattr(exc, "problem", "")))
+            if tag is not None:
+                shown = tag.group(1).replace(_YAML_TAG_PREFIX, "!!")
+                raise ConfigError(
+                    problem=f"the YAML tag {shown} asks to construct a Python object; it is refused and nothing "
+                    "was run (a configuration holds plain values: text, numbers, lists and mappings)",
+                    file=str(path),
+                    row=row,
+                    expected="plain YAML without tags",
+                    fix=f"remove the tag {shown} from that line; never run a configuration file of unknown origin",
+                ) from None
             raise ConfigError(
                 problem=f"not valid YAML: {getattr(exc, 'problem', exc)}",
                 file=str(path),
-                row=None if mark is None else mark.line + 1,
+                row=row,
                 fix="fix the YAML syntax (indentation, quoting) at that line",
             ) from None
+
+
+def configfiles_in(argv: list[str]) -> list[str]:
+    """The files that Snakemake arguments ``argv`` name with ``--configfile(s) A B ...`` or ``--configfile=A``."""
+    files: list[str] = []
+    taking = False
+    for arg in argv:
+        if arg in ("--configfile", "--configfiles"):
+            taking = True
+        elif arg.startswith(("--configfile=", "--configfiles=")):
+            files.append(arg.split("=", 1)[1])
+            taking = False
+        elif arg.startswith("-"):
+            taking = False
+        elif taking:
+            files.append(arg)
+    return files
+
+
+def preread_configfiles(files: list[str | Path]) -> None:
+    """Read every config file with the safe loader before Snakemake does (see ``tools/preread_config.py``).
+
+    Snakemake reads ``--configfile`` through yte, which would evaluate the expressions of a
+    file declaring ``__use_yte__: true``, and reports a Python tag only as "not valid JSON or
+    YAML". Raises :class:`ConfigError` naming the file (and line and tag, see
+    :func:`load_yaml`) of a missing file, a syntax error, a Python tag, a yte template, or
+    a file that is not a mapping.
+    """
+    for path in map(Path, files):
+        if not path.is_file():
+            raise ConfigError(problem="config file not found", file=str(path), fix="check the --configfile path")
+        data = load_yaml(path)
+        if data is not None and not isinstance(data, dict):
+            raise ConfigError(
+                problem=f"the file holds a {type(data).__name__}, not a mapping of settings",
+                file=str(path),
+                row=1,
+                expected="keys as documented in config/README.md",
+                fix="write the settings as `key: value` lines",
+            )
+        if isinstance(data, dict) and "__use_yte__" in data:
+            raise ConfigError(
+                problem="the file declares __use_yte__: Snakemake would evaluate its ?-expressions as Python "
+                "before the workflow can check anything",
+                file=str(path),
+                column="__use_yte__",
+                expected="plain YAML (this workflow's configuration uses no templates)",
+                fix="remove __use_yte__ and write the values themselves",
+            )
 
 
 def _with_defaults(validator_class: type) -> type:

@@ -98,6 +98,27 @@ def test_yte_expressions_in_a_config_file_execute_nothing(tmp_path: Path) -> Non
     assert not mark.exists()
 
 
+@pytest.mark.parametrize("kind", sorted(EVIL_TAGS) + ["yte"])
+@pytest.mark.parametrize("target", ["run", "report"])
+def test_make_pre_reads_every_configfile_and_names_file_line_and_tag(tmp_path: Path, kind: str, target: str) -> None:
+    """The README's entry point: ``make run ARGS="--configfile a.yaml evil.yaml"`` stops before
+    Snakemake reads anything, naming the file, the line and the tag (a yte template: the variant)."""
+    mark = tmp_path / "pwned"
+    evil = tmp_path / "evil.yaml"
+    text = {**EVIL_TAGS, "yte": "__use_yte__: true\nseed: ?__import__('os').system('touch {mark}')\n"}[kind]
+    evil.write_text("analysis: {first_year: 2005}\n" + text.format(mark=mark), encoding="utf-8")
+    args = f"--configfile {TEST_CONFIG} {evil} --dry-run"
+    # -o: never rebuild the venv from here; -s: only the commands' own output
+    cmd = ["make", "-s", "-C", str(ROOT), "-o", ".venv/bin/.installed", target, f"ARGS={args}"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0 and not mark.exists()
+    text = output_of(proc)
+    assert f"file {evil}, row 2" in text or (kind == "yte" and f"file {evil}, column __use_yte__" in text), text
+    if kind != "yte":
+        assert f"the YAML tag !!python/{EVIL_TAGS[kind].split('!!python/')[1].split()[0]}" in text
+    assert "what to do:" in text and "Building DAG" not in text, "Snakemake must not have started"
+
+
 #: Calls that turn data into code. ``yaml.load`` is allowed only with a safe loader.
 UNSAFE_CALLS = {"eval", "exec", "compile", "__import__"}
 UNSAFE_ATTRS = {

@@ -180,3 +180,47 @@ def test_a_malformed_candidate_chain_names_the_steps() -> None:
     assert "impute.masking.candidates.0 = 'interpolate+missforest' is not a chain of steps joined by '+'" in str(
         exc.value
     )
+
+
+# ---------------------------------------------------------------------- pre-reading --configfile (issue 10.8)
+
+
+@pytest.mark.parametrize(
+    ("argv", "files"),
+    [
+        (["--configfile", "a.yaml", "b.yaml", "-n"], ["a.yaml", "b.yaml"]),
+        (["--configfile=a.yaml", "--until", "ingest"], ["a.yaml"]),
+        (["--cores", "2", "--configfiles", "a.yaml", "--configfile", "b.yaml"], ["a.yaml", "b.yaml"]),
+        (["--until", "ingest", "all"], []),
+    ],
+)
+def test_configfiles_in_a_snakemake_command_line(argv: list[str], files: list[str]) -> None:
+    from scripts.core.config import configfiles_in
+
+    assert configfiles_in(argv) == files
+
+
+@pytest.mark.parametrize(
+    ("text", "says", "row"),
+    [
+        ("seed: 1\nimpute:\n  draws: !!python/object/apply:os.system ['true']\n", "!!python/object/apply:os.system", 3),
+        ("seed: !!python/name:os.system\n", "the YAML tag !!python/name:os.system asks to construct", 1),
+        ("seed: !!python/object/new:subprocess.Popen [['true']]\n", "!!python/object/new:subprocess.Popen", 1),
+        ("__use_yte__: true\nseed: ?1+1\n", "declares __use_yte__", None),
+        ("- seed\n- 1\n", "holds a list, not a mapping", 1),
+        ("seed: [1\n", "not valid YAML", 2),
+    ],
+    ids=["apply", "name", "new", "yte", "list", "syntax"],
+)
+def test_preread_names_the_file_line_and_tag(tmp_path: Path, text: str, says: str, row: int | None) -> None:
+    from scripts.core.config import preread_configfiles
+
+    good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
+    good.write_text("seed: 1\n", encoding="utf-8")
+    bad.write_text(text, encoding="utf-8")
+    preread_configfiles([good])
+    with pytest.raises(ConfigError) as exc:
+        preread_configfiles([good, bad])
+    assert exc.value.file == str(bad) and exc.value.row == row and says in str(exc.value)
+    with pytest.raises(ConfigError, match="config file not found"):
+        preread_configfiles([tmp_path / "missing.yaml"])

@@ -103,6 +103,11 @@ def harmonize(snakemake: Any) -> None:
     )
 
 
+def data_years(panel: pd.DataFrame) -> str:
+    """The years the panel spans, as "first-last" ("no years" for an empty panel)."""
+    return f"{int(panel['year'].min())}-{int(panel['year'].max())}" if len(panel) else "no years"
+
+
 def database(snakemake: Any) -> None:
     """Publish the panel, the catalogue, the economies and the raw files as a Frictionless Data Package."""
     setup_logging(snakemake)
@@ -124,8 +129,9 @@ def database(snakemake: Any) -> None:
         title="ictmdg harmonised ICT and development indicators database",
         description=(
             "One value per economy, year and indicator, harmonised from World Bank WDI, ITU, UNCTAD, UNDP and "
-            f"UN MDG releases; analysis window {p.first}-{p.last}. Every value names the raw file, row and column "
-            "it came from. Values are not imputed."
+            f"UN MDG releases; values for {data_years(frames['panel'])}, of which the analyses use "
+            f"{p.first}-{p.last}. Every value names the raw file, row and column it came from. Values are not "
+            "imputed; values outside their indicator's plausible range are left out."
         ),
         version=p.version,
     )

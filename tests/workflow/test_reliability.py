@@ -997,7 +997,7 @@ def _run_out_of_range(template: Project, base: Path) -> dict[str, Any]:
         project.write(other, set_csv_cell(data, line, WB_API_HEADER_LINE, "2010", value))
         cells[indicator] = (source, other, line, float(value))
     drop = project.run(
-        "--until", "harmonize", configfile=project.config_file({"validation": {"out_of_range": "drop"}}, "drop.yaml")
+        "--until", "database", configfile=project.config_file({"validation": {"out_of_range": "drop"}}, "drop.yaml")
     )
     return {
         "project": project,
@@ -1155,6 +1155,21 @@ def test_out_of_range_with_drop_succeeds_drops_and_reports_every_value(backgroun
         assert counted["dropped: out of range"].sum() == 1
     population = panel[(panel["iso3"] == "ABW") & (panel["year"] == 2010) & (panel["indicator"] == "population")]
     assert population["source"].tolist() == ["wdi_api_2025"], "the series of higher precedence still gives the value"
+
+
+def test_the_data_package_of_a_run_with_dropped_values_is_valid_for_frictionless(background: Background) -> None:
+    """Issue 10.10 on the scratch scenario (another set of sources than the end-to-end run's): the
+    Frictionless package is valid, its keys hold, and no dropped value is in its panel."""
+    import frictionless
+
+    run = background.result("out_of_range")
+    assert run["drop"].returncode == 0, output_of(run["drop"])[-4000:]
+    folder = run["project"].root / HARMONIZE_DIR / "database"
+    report = frictionless.validate(folder / "datapackage.json")
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:20]
+    panel = read_csv(folder / "panel.csv", dtype={"iso3": str, "column": str})
+    for indicator, (_, rel, row, _) in run["cells"].items():
+        assert not ((panel["file"] == rel) & (panel["row"] == row) & (panel["column"] == "2010")).any(), indicator
 
 
 # ================================================================ interruption and determinism (background runs)

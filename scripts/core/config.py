@@ -177,7 +177,7 @@ def _describe(error: jsonschema.ValidationError, schema: dict) -> str:
         hint = did_you_mean(str(error.instance), error.validator_value)
         return f"{where} = {error.instance!r} is not one of {list(error.validator_value)}{hint}"
     if error.validator == "pattern" and error.schema.get("description"):
-        return f"{where} = {error.instance!r} is not {error.schema['description']}"
+        return f"{where}: {error.instance!r} does not match the expected form: {error.schema['description']}"
     return f"{where}: {error.message}"
 
 

@@ -94,8 +94,9 @@ def cells_error(
 
 #: The kinds of code a reader's key column holds: what each looks like, and an example.
 CODE_KINDS: dict[str, tuple[re.Pattern[str], str]] = {
-    # ISO 3166-1 alpha-3 and the World Bank's three-letter codes (XKX, aggregates such as WLD)
-    "alpha-3 code": (re.compile(r"^[A-Z]{3}$"), "'AFG'"),
+    # ISO 3166-1 alpha-3 and the World Bank's three-letter codes (XKX, aggregates such as WLD);
+    # the synthetic data sets' units are S00001, S00002, ... (scripts.synthetic.model.unit_codes)
+    "alpha-3 code": (re.compile(r"^([A-Z]{3}|S[0-9]{5,})$"), "'AFG'"),
     # UN M49 numeric codes (UNCTAD adds group codes >= 1000)
     "numeric code": (re.compile(r"^[0-9]{1,4}$"), "'4' or '004'"),
     # World Bank indicator codes

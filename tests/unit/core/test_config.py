@@ -177,8 +177,9 @@ def test_a_malformed_candidate_chain_names_the_steps() -> None:
     cfg["impute"]["masking"]["candidates"] = ["interpolate+missforest"]
     with pytest.raises(ConfigError) as exc:
         validate_config(cfg, project_root=ROOT)
-    assert "impute.masking.candidates.0 = 'interpolate+missforest' is not a chain of steps joined by '+'" in str(
-        exc.value
+    assert (
+        "candidates.0: 'interpolate+missforest' does not match the expected form: a chain of steps joined by '+'"
+        in str(exc.value)
     )
 
 

@@ -161,7 +161,7 @@ def test_every_malformed_year_and_every_empty_code_is_named() -> None:
 @pytest.mark.parametrize(
     ("kind", "good", "bad"),
     [
-        ("alpha-3 code", ["AFG", "XKX", "WLD"], ["#N/A", "AF", "afg", "004", "Aruba", ""]),
+        ("alpha-3 code", ["AFG", "XKX", "WLD", "S00001"], ["#N/A", "AF", "afg", "004", "Aruba", "", "S01"]),
         ("numeric code", ["4", "004", "1500"], ["AFG", "#N/A", "4.0", "-4", "12345"]),
         ("WDI indicator code", ["IT.NET.USER.ZS", "SI.DST.02ND.20", "SP.POP.TOTL"], ["IT NET", "#N/A", "it.net"]),
     ],

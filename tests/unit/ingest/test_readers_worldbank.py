@@ -383,6 +383,19 @@ def test_metadata_country_unknown_income_group(tmp_path: Path) -> None:
     assert (err.row, err.column) == (7, "IncomeGroup") and "Middle income" in err.problem
 
 
+def test_metadata_country_names_every_unknown_income_group_and_malformed_code(tmp_path: Path) -> None:
+    """Issue 10.2/10.3 in a companion file: two renamed groups, both named; '#N/A' as a code."""
+    text = META_TEXT.replace('"Upper middle income"', '"Middle income"').replace('"Low income"', '"Poor"')
+    err = _meta_error(tmp_path, text)
+    assert (err.row, err.column) == (4, "IncomeGroup")
+    assert (
+        "2 such cells in this file: row 4, column IncomeGroup: 'Poor'; row 7, column IncomeGroup: 'Middle income'"
+        in (err.problem)
+    )
+    err = _meta_error(tmp_path, META_TEXT.replace('"NAM"', '"#N/A"'))
+    assert (err.row, err.column) == (7, "Country Code") and "'#N/A' is not an alpha-3 code" in err.problem
+
+
 def test_metadata_country_duplicate_code(tmp_path: Path) -> None:
     err = _meta_error(tmp_path, META_TEXT.replace('"IND"', '"ABW"'))
     assert "duplicate" in err.problem and "row=2" in err.problem and "row=9" in err.problem

@@ -11,26 +11,10 @@ rule harmonize:
     output:
         panel=f"{RESULTS}/02_harmonize/panel.parquet",
         trail=f"{RESULTS}/02_harmonize/trail.parquet",
-        reconciliation=report(
-            f"{RESULTS}/02_harmonize/reconciliation.csv",
-            caption="../report/reconciliation.rst",
-            category="Harmonised database",
-        ),
-        discrepancies=report(
-            f"{RESULTS}/02_harmonize/discrepancies.csv",
-            caption="../report/discrepancies.rst",
-            category="Harmonised database",
-        ),
-        validation=report(
-            f"{RESULTS}/02_harmonize/validation.csv",
-            caption="../report/validation.rst",
-            category="Harmonised database",
-        ),
-        coverage=report(
-            f"{RESULTS}/02_harmonize/coverage.csv",
-            caption="../report/coverage.rst",
-            category="Harmonised database",
-        ),
+        reconciliation=f"{RESULTS}/02_harmonize/reconciliation.csv",
+        discrepancies=f"{RESULTS}/02_harmonize/discrepancies.csv",
+        validation=f"{RESULTS}/02_harmonize/validation.csv",
+        coverage=f"{RESULTS}/02_harmonize/coverage.csv",
         economies=f"{RESULTS}/02_harmonize/economies.csv",
         classification=f"{RESULTS}/02_harmonize/classification.csv",
         entity_map=f"{RESULTS}/02_harmonize/entity_map.csv",

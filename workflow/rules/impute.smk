@@ -21,11 +21,7 @@ rule screen:
         economies=rules.harmonize.output.economies,
         indicators=CATALOGUE["indicators"],
     output:
-        screening=report(
-            f"{RESULTS}/03_impute/screening.csv",
-            caption="../report/screening.rst",
-            category="Imputation",
-        ),
+        screening=f"{RESULTS}/03_impute/screening.csv",
     log:
         log_path("03_impute", "screen"),
     benchmark:
@@ -91,6 +87,7 @@ rule accuracy_figure:
             f"{RESULTS}/03_impute/accuracy.png",
             caption="../report/accuracy.rst",
             category="Imputation",
+            labels={"name": "Imputation accuracy (masking experiment)"},
         ),
         figure_pdf=f"{RESULTS}/03_impute/accuracy.pdf",
     log:

@@ -31,6 +31,8 @@ TRAIL = Table(
         **OBSERVATIONS.columns,
         "iso3": "str",  # economy the entity resolved to, "" when none
         "indicator": "category",  # catalogue id the series maps to (missing when unmapped)
+        "unit_factor": "float64",  # the factor the raw value was multiplied by (NaN: no value_out, or a growth rate)
+        "divisor": "float64",  # per-capita/ratio: the denominators' product it was divided by, else NaN
         "value_out": "float64",  # the value in the indicator's unit after its transform (NaN if none)
         "fate": "category",  # one of vocabulary.FATES
         "detail": "category",  # the specific reason (e.g. "superseded by <source>:<series>")

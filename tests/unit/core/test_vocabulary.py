@@ -50,6 +50,12 @@ def test_the_reader_registry_holds_exactly_the_named_readers() -> None:
     assert list(DATA_READERS) == list(v.DATA_READER_NAMES)
 
 
+def test_the_config_readme_describes_every_reader() -> None:
+    doc = (SCHEMA_DIR.parents[1] / "config" / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in doc.splitlines() if line.startswith("| `reader` |"))
+    assert re.findall(r"`([a-z_]+)` \(", row) == list(v.DATA_READER_NAMES)
+
+
 def test_the_engine_uses_the_vocabulary() -> None:
     assert (ENGINE_AGG, ENGINE_WEIGHTS, ENGINE_NORM) == (v.AGG_METHODS, v.WEIGHT_METHODS, v.NORM_METHODS)
 

@@ -147,6 +147,14 @@ def publish_tables(snakemake: Any) -> None:
             publication_frame(read_table(inp.coherence_summary, tables.COHERENCE_SUMMARY), decimals=3),
             f"{names[root]}: coherence of every aggregate (Cronbach's alpha, first-component share)",
         ),
+        "node_correlations": (
+            publication_frame(read_table(inp.node_correlations, tables.NODE_CORRELATIONS), decimals=3),
+            f"{names[root]}: correlations between sub-indices and pillars, pooled and within years",
+        ),
+        "goalposts": (
+            publication_frame(read_table(inp.goalposts, tables.GOALPOSTS), decimals=3),
+            f"{names[root]}: the goalposts of the normalisation and the values capped at them",
+        ),
         "external_validation": (
             publication_frame(external, decimals=3),
             "Every index against published scores (Spearman and Pearson correlations)",

@@ -169,7 +169,9 @@ def trace(
     weights = read_table(_need(out / "weights.csv"), tables.WEIGHTS).set_index("node")
     used = read_table(_need(out / "indicators.csv"), tables.INDEX_INDICATORS)
     used = [i for i in framework["node"] if i in set(used.loc[used["status"] == "used", "indicator"])]
-    goalposts = read_table(_need(out / "goalposts.csv"), tables.GOALPOSTS).set_index("indicator")
+    goalposts = read_table(_need(out / "goalposts.csv"), tables.GOALPOSTS)
+    # One pair per indicator: the pooled one (year <NA>), or this year's under by-year normalisation.
+    goalposts = goalposts[goalposts["year"].isna() | (goalposts["year"] == year)].set_index("indicator")
     treated = read_table(_need(out / "treated_points.csv"), tables.TREATED_POINTS)
     treated = treated[(treated["iso3"] == iso3) & (treated["year"] == year)].set_index("indicator")
     contrib = read_table(_need(out / "contributions.parquet"), tables.CONTRIBUTIONS)

@@ -47,6 +47,9 @@ CASES: dict[str, tuple[dict, dict[str, int]]] = {
         {"index": 1, "publish_tables": 1, **MANIFEST},
     ),
     "publish.selected": ({"publish": {"selected": ["KEN"]}}, {"index_figures": 1, **MANIFEST}),
+    # Imputation that follows its evidence: read by the masking experiment, the point imputation and the draws.
+    "impute.fill_unreported": ({"impute": {"fill_unreported": True}}, AFTER_ACCURACY),
+    "impute.masking.min_cells": ({"impute": {"masking": {"min_cells": 50}}}, AFTER_ACCURACY),
     "impute.screening.min_unit_share": (
         {"impute": {"screening": {"min_unit_share": 0.6}}},
         {"screen": 1, **AFTER_ACCURACY},

@@ -38,6 +38,8 @@ rule harmonize:
             last_year="database.last_year",
             out_of_range="validation.out_of_range",
             tolerance="validation.tolerance",
+            spike_threshold="validation.spikes.threshold",
+            spike_min_points="validation.spikes.min_points",
             analysis_first="analysis.first_year",
             analysis_last="analysis.last_year",
         ),

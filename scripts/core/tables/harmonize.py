@@ -77,7 +77,8 @@ DISCREPANCIES = Table(
 )
 
 #: Raw values outside their indicator's plausible range (indicators.csv min/max, plus
-#: validation.tolerance), superseded series included: each is dropped (fate "out of range").
+#: validation.tolerance), superseded series included: each is dropped (fate "out of range");
+#: and isolated one-year spikes of the panel (flagged, kept).
 VALIDATION = Table(
     "range flag",
     {
@@ -86,15 +87,16 @@ VALIDATION = Table(
         "indicator": "string",
         "value": "float64",  # in the indicator's unit
         "unit": "string",
-        "rule": "string",  # "below minimum" | "above maximum"
-        "bound": "float64",  # the bound crossed
+        "rule": "string",  # "below minimum" | "above maximum" | "isolated spike"
+        "bound": "float64",  # the bound crossed; for a spike, the nearer neighbour's value
         "source": "string",  # where the value came from ...
         "series": "string",
         "file": "string",
         "row": "int64",
         "column": "string",  # ... down to the raw cell
+        "robust_z": "float64",  # spikes: distance to the nearer neighbour in robust sds of the year-on-year changes
     },
-    ("iso3", "year", "indicator", "source", "series", "rule"),
+    ("iso3", "year", "indicator", "source", "series", "rule"),  # two series of a cell may both be out of range
 )
 
 #: Coverage of each catalogue indicator in the panel.

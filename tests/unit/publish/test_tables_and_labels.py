@@ -11,7 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from scripts.publish.labels import method_label, readable, with_names
+from scripts.publish.labels import readable, with_names
 from scripts.publish.tables import external_validation_table, publication_frame, ranking_table, write_publication
 from scripts.publish.workbook import SHEET_NAME_MAX, workbook_bytes
 
@@ -81,10 +81,6 @@ def test_workbook_is_identical_on_a_rerun_and_reads_back() -> None:
 
 
 def test_labels() -> None:
-    assert (
-        method_label("interpolate+carry+knn")
-        == "linear interpolation, then carry nearest value, then k nearest neighbours"
-    )
     assert readable("internet_users_pct") == "Internet users (%)" and readable("mobile_per100") == "Mobile per 100"
     named = with_names(pd.DataFrame({"iso3": ["BBB"], "v": [1]}), ECONOMIES)
     assert list(named.columns) == ["iso3", "economy", "region", "income_group", "v"]

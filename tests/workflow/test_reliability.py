@@ -51,6 +51,7 @@ from support.runs import Background, compared_outputs, differing_outputs, run_an
 from scripts.core.config import load_yaml
 from scripts.core.errors import ConfigError, InputError
 from scripts.core.io import read_csv
+from scripts.core.vocabulary import STEPS
 
 pytestmark = pytest.mark.reliability
 
@@ -396,7 +397,7 @@ UNKNOWN_METHODS = {
     "weighting": "index.indices.idi.weighting = 'pcaa' is not one of",
     "imputation-step": "impute.methods.control.2 = 'group_medain' is not one of",
     "imputation-chain": "impute.methods.readiness = 'missforest' is not one of ['auto'] or a list of names from "
-    "['interpolate', 'carry', 'trend', 'group_mean', 'group_median', 'knn', 'iterative']",
+    f"{list(STEPS)}",
     "chain-as-text": "impute.methods.use = 'interpolate+carry' is written as text",
     "reader": "sources.0.reader = 'itu_timeseris' is not one of",
 }

@@ -30,7 +30,12 @@ $(BIN)/.installed: requirements.lock
 
 venv: $(BIN)/.installed  ## create .venv from requirements.lock
 
+# Every config file is pre-read with a safe YAML loader first: Snakemake's own reading (yte) would
+# evaluate a template and names neither the file nor the tag of a refused Python object.
+PREREAD := $(BIN)/python tools/preread_config.py
+
 run: venv  ## run the whole workflow on the bundled data (snakemake --cores all $(ARGS))
+	$(PREREAD) $(ARGS)
 	$(BIN)/snakemake --cores $(CORES) $(ARGS)
 
 test: venv  ## run every test: unit, reference, end-to-end and reliability (what CI runs)
@@ -51,6 +56,7 @@ format: venv  ## reformat Python and rule files in place
 
 # Snakemake's HTML report of the last run (figures and tables with their captions).
 report: venv  ## write results/report.html from the last run
+	$(PREREAD) $(ARGS)
 	$(BIN)/snakemake --report results/report.html $(ARGS)
 
 bench: venv  ## time every stage on the bundled data and synthetic 1x/10x/100x (benchmarks/run.py)

@@ -8,6 +8,7 @@ message that names the key and suggests the closest valid one.
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,19 +22,89 @@ from scripts.core.vocabulary import INDEX_MEASURE_PREFIX
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "workflow" / "schemas"
 
 
+#: How YAML spells its own tags in full (``!!python/name`` is ``tag:yaml.org,2002:python/name``).
+_YAML_TAG_PREFIX = "tag:yaml.org,2002:"
+_TAG = re.compile(r"constructor for the tag '([^']+)'")
+
+
 def load_yaml(path: str | Path) -> Any:
-    """Parse a YAML file with the safe loader (no Python objects are ever constructed)."""
+    """Parse a YAML file with the safe loader (no Python objects are ever constructed).
+
+    Raises :class:`ConfigError` naming the file and line of a syntax error, and of a tag
+    that asks for a Python object (``!!python/object/apply:...``): the tag is named.
+    """
     with open(path, encoding="utf-8") as fh:
         try:
             return yaml.safe_load(fh)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
+            row = None if mark is None else mark.line + 1
+            tag = _TAG.search(str(getattr(exc, "problem", "")))
+            if tag is not None:
+                shown = tag.group(1).replace(_YAML_TAG_PREFIX, "!!")
+                raise ConfigError(
+                    problem=f"the YAML tag {shown} asks to construct a Python object; it is refused and nothing "
+                    "was run (a configuration holds plain values: text, numbers, lists and mappings)",
+                    file=str(path),
+                    row=row,
+                    expected="plain YAML without tags",
+                    fix=f"remove the tag {shown} from that line; never run a configuration file of unknown origin",
+                ) from None
             raise ConfigError(
                 problem=f"not valid YAML: {getattr(exc, 'problem', exc)}",
                 file=str(path),
-                row=None if mark is None else mark.line + 1,
+                row=row,
                 fix="fix the YAML syntax (indentation, quoting) at that line",
             ) from None
+
+
+def configfiles_in(argv: list[str]) -> list[str]:
+    """The files that Snakemake arguments ``argv`` name with ``--configfile(s) A B ...`` or ``--configfile=A``."""
+    files: list[str] = []
+    taking = False
+    for arg in argv:
+        if arg in ("--configfile", "--configfiles"):
+            taking = True
+        elif arg.startswith(("--configfile=", "--configfiles=")):
+            files.append(arg.split("=", 1)[1])
+            taking = False
+        elif arg.startswith("-"):
+            taking = False
+        elif taking:
+            files.append(arg)
+    return files
+
+
+def preread_configfiles(files: list[str | Path]) -> None:
+    """Read every config file with the safe loader before Snakemake does (see ``tools/preread_config.py``).
+
+    Snakemake reads ``--configfile`` through yte, which would evaluate the expressions of a
+    file declaring ``__use_yte__: true``, and reports a Python tag only as "not valid JSON or
+    YAML". Raises :class:`ConfigError` naming the file (and line and tag, see
+    :func:`load_yaml`) of a missing file, a syntax error, a Python tag, a yte template, or
+    a file that is not a mapping.
+    """
+    for path in map(Path, files):
+        if not path.is_file():
+            raise ConfigError(problem="config file not found", file=str(path), fix="check the --configfile path")
+        data = load_yaml(path)
+        if data is not None and not isinstance(data, dict):
+            raise ConfigError(
+                problem=f"the file holds a {type(data).__name__}, not a mapping of settings",
+                file=str(path),
+                row=1,
+                expected="keys as documented in config/README.md",
+                fix="write the settings as `key: value` lines",
+            )
+        if isinstance(data, dict) and "__use_yte__" in data:
+            raise ConfigError(
+                problem="the file declares __use_yte__: Snakemake would evaluate its ?-expressions as Python "
+                "before the workflow can check anything",
+                file=str(path),
+                column="__use_yte__",
+                expected="plain YAML (this workflow's configuration uses no templates)",
+                fix="remove __use_yte__ and write the values themselves",
+            )
 
 
 def _with_defaults(validator_class: type) -> type:
@@ -50,7 +121,48 @@ def _with_defaults(validator_class: type) -> type:
     return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
 
 
+def _resolve(sub: dict, schema: dict) -> dict:
+    """Follow a local ``$ref`` ("#/$defs/name") of ``sub``; return ``sub`` itself when it has none."""
+    ref = sub.get("$ref", "")
+    if not ref.startswith("#/"):
+        return sub
+    node: Any = schema
+    for part in ref[2:].split("/"):
+        node = node[part]
+    return node
+
+
+def _alternatives(error: jsonschema.ValidationError, schema: dict) -> str | None:
+    """The message for a single value that fits none of a oneOf/anyOf's alternatives, or None.
+
+    Names every value the alternatives accept: their enums, and the names a list
+    alternative accepts as items (an imputation chain: "auto", or a list of steps), with the
+    closest of all of them and, for "a+b" written where a list is wanted, the list to write.
+    """
+    if error.validator not in ("oneOf", "anyOf") or not isinstance(error.instance, str):
+        return None
+    words: list[str] = []
+    items: list[str] = []
+    for alt in map(lambda a: _resolve(a, schema), error.validator_value):
+        words += [str(w) for w in alt.get("enum", [])]
+        if alt.get("type") == "array":
+            items += [str(w) for w in _resolve(alt.get("items", {}), schema).get("enum", [])]
+    if not items:
+        return None
+    where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+    value = error.instance
+    parts = [p.strip() for p in value.replace(",", "+").split("+")]
+    if all(p in items for p in parts):
+        return f"{where} = {value!r} is written as text; write it as a list: [{', '.join(parts)}]"
+    either = f"one of {words} or " if words else ""
+    about = f" ({error.schema['description']})" if error.schema.get("description") else ""
+    return f"{where} = {value!r} is not {either}a list of names from {items}{about}{did_you_mean(value, words + items)}"
+
+
 def _describe(error: jsonschema.ValidationError, schema: dict) -> str:
+    scalar = _alternatives(error, schema)
+    if scalar is not None:
+        return scalar
     if error.context:  # oneOf/anyOf: report the alternative that came closest
         deepest = max(error.context, key=lambda e: (len(e.absolute_path), e.validator == "enum"))
         return _describe(deepest, schema)
@@ -65,6 +177,8 @@ def _describe(error: jsonschema.ValidationError, schema: dict) -> str:
     if error.validator == "enum":
         hint = did_you_mean(str(error.instance), error.validator_value)
         return f"{where} = {error.instance!r} is not one of {list(error.validator_value)}{hint}"
+    if error.validator == "pattern" and error.schema.get("description"):
+        return f"{where}: {error.instance!r} does not match the expected form: {error.schema['description']}"
     return f"{where}: {error.message}"
 
 

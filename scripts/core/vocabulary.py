@@ -82,6 +82,7 @@ Fate = Literal[
     "unknown entity",
     "outside database years",
     "not convertible",
+    "out of range",
     "superseded",
 ]
 FATES: tuple[Fate, ...] = get_args(Fate)
@@ -89,8 +90,9 @@ FATES: tuple[Fate, ...] = get_args(Fate)
 #: What harmonisation does with an entity no rule, code or name identifies.
 OnUnknownEntity = Literal["error", "drop"]
 ON_UNKNOWN_ENTITY: tuple[OnUnknownEntity, ...] = get_args(OnUnknownEntity)
-#: What harmonisation does with a value outside its indicator's plausible range.
-OutOfRange = Literal["flag", "reject"]
+#: What harmonisation does with a value outside its indicator's plausible range: ``drop`` it
+#: (fate "out of range", listed in validation.csv) or ``reject`` the run naming the raw cell.
+OutOfRange = Literal["drop", "reject"]
 OUT_OF_RANGE: tuple[OutOfRange, ...] = get_args(OutOfRange)
 
 # --------------------------------------------------------------------------- imputation

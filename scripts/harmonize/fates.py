@@ -13,8 +13,12 @@ this order (the first that applies wins):
 6. ``outside database years``: outside ``database.first_year..last_year``;
 7. ``not convertible``: a per-capita conversion without population, or a growth rate
    without the previous year's value;
-8. ``superseded``: a higher-precedence series gives the same (iso3, year, indicator);
-9. ``kept``.
+8. ``out of range``: the value (in the indicator's unit, after its transform) lies outside
+   the indicator's [min, max] of indicators.csv by more than ``validation.tolerance``. It is
+   checked before precedence, so a superseded series is checked too, and an impossible
+   value never enters the panel (nor serves as a per-capita or ratio denominator);
+9. ``superseded``: a higher-precedence series gives the same (iso3, year, indicator);
+10. ``kept``.
 
 The reconciliation table counts fates per file and series, so read = kept + dropped holds
 exactly; the trail keeps the fate of every single cell for audit.
@@ -89,6 +93,29 @@ def _divisor(
     return denom, said
 
 
+def outside_bounds(
+    indicator: np.ndarray, value: np.ndarray, bounds: pd.DataFrame | None, tolerance: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which values lie outside their indicator's plausible range.
+
+    ``bounds`` has columns indicator, min, max (NaN: no bound); ``indicator`` holds catalogue
+    ids (None for unmapped cells). Returns boolean masks ``(below, above)`` (value < min -
+    tolerance, value > max + tolerance) and the bound crossed (NaN where none is).
+    """
+    n = len(value)
+    if bounds is None or not len(bounds):
+        return np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), np.full(n, np.nan)
+    pos = pd.Index(bounds["indicator"].astype(str)).get_indexer(pd.Index(indicator, dtype=object).astype(str))
+    found = pos >= 0
+    take = np.where(found, pos, 0)
+    lo = np.where(found, bounds["min"].to_numpy(dtype="float64")[take], np.nan)
+    hi = np.where(found, bounds["max"].to_numpy(dtype="float64")[take], np.nan)
+    with np.errstate(invalid="ignore"):
+        below = ~np.isnan(lo) & (value < lo - tolerance)
+        above = ~np.isnan(hi) & (value > hi + tolerance)
+    return below, above, np.where(below, lo, np.where(above, hi, np.nan))
+
+
 def assign_fates(
     obs: pd.DataFrame,
     series_map: pd.DataFrame,
@@ -98,6 +125,8 @@ def assign_fates(
     first_year: int | None,
     last_year: int | None,
     ratio_denominators: Mapping[str, list[str]] | None = None,
+    bounds: pd.DataFrame | None = None,
+    tolerance: float = 0.0,
 ) -> pd.DataFrame:
     """Give every observation its fate and, where kept, its indicator and final value.
 
@@ -105,7 +134,10 @@ def assign_fates(
     factor float); ``entities`` is the output of :func:`resolve_entities`;
     ``ratio_denominators`` maps an indicator to the indicators whose product divides its
     ``ratio`` series (e.g. bandwidth per Internet user: population x Internet users %).
-    Denominators are taken from untransformed series, by precedence. Returns the
+    Denominators are taken from untransformed series, by precedence. ``bounds`` (indicator,
+    min, max: the catalogue's indicators.csv) and ``tolerance`` (in the indicator's unit)
+    define the fate "out of range" (see :func:`outside_bounds`); without ``bounds`` no
+    value is out of range. Returns the
     observations with added columns iso3, indicator, precedence, transform, unit_factor
     (the factor the raw value was multiplied by; NaN for growth rates), divisor (the product of the denominators
     it was then divided by; NaN when none), value_out (the value in the indicator's unit
@@ -181,6 +213,21 @@ def assign_fates(
     plain = live & (transform == "none")
     value_out[plain] = raw[plain] * factor[plain]
 
+    indicator = df["indicator"].to_numpy(dtype=object)
+
+    def check_range(mask: np.ndarray) -> None:
+        """Give the fate 'out of range' to the values of ``mask`` outside their bounds."""
+        below, above, bound = outside_bounds(indicator, value_out, bounds, tolerance)
+        out = mask & open_ & (below | above)
+        why = np.full(n, "", dtype=object)
+        for i in np.flatnonzero(out):  # few cells: the text is built one by one
+            rule = "below minimum" if below[i] else "above maximum"
+            why[i] = f"{rule} {bound[i]:g} (tolerance {tolerance:g})"
+        assign(out, "out of range", why)
+
+    # Plain values first, so that an impossible population never divides a per-capita series.
+    check_range(plain)
+
     grow = live & (transform == "growth")
     if grow.any():
         g = df.loc[grow, ["source", "series", "iso3", "year", "value"]]
@@ -195,15 +242,14 @@ def assign_fates(
         assign(bad, "not convertible", "growth rate needs the previous year's value")
 
     # Denominators (population, and each ratio's) are resolved first, from untransformed
-    # series by precedence, so that the per-capita and ratio series can use them.
-    indicator = df["indicator"].to_numpy(dtype=object)
+    # series by precedence (values in range only), so that the per-capita and ratio series can use them.
     for kind in ("per_capita", "ratio"):
         rows = live & (transform == kind)
         for target in sorted(set(indicator[rows])):
             denominators = _denominators_of(kind, target, population_indicator, ratio_denominators or {})
             idx = np.flatnonzero(rows & (indicator == target))
             denom, said = _divisor(
-                df, idx, [live & plain & (indicator == d) for d in denominators], denominators, value_out
+                df, idx, [open_ & plain & (indicator == d) for d in denominators], denominators, value_out
             )
             ok = np.isfinite(denom) & (denom > 0)
             value_out[idx[ok]] = raw[idx[ok]] * factor[idx[ok]] / denom[ok]
@@ -214,6 +260,7 @@ def assign_fates(
             needs = "per-capita conversion" if kind == "per_capita" else "ratio"
             names = " and ".join(repr(d) for d in denominators)
             assign(bad, "not convertible", f"{needs} needs {names} for that economy and year")
+    check_range(open_)
 
     live = open_.copy()
     cand = pd.DataFrame(

@@ -70,26 +70,29 @@ def discrepancies(trail: pd.DataFrame, *, tolerance: float) -> pd.DataFrame:
 
 
 def validate_ranges(
-    panel: pd.DataFrame,
+    trail: pd.DataFrame,
     indicators: pd.DataFrame,
     *,
     tolerance: float,
-    mode: Literal["flag", "reject"],
+    mode: Literal["drop", "reject"],
 ) -> pd.DataFrame:
-    """Check every panel value against its indicator's [min, max] (plus ``tolerance``).
+    """List the raw values that harmonisation dropped as out of range (fate "out of range").
 
-    Returns the validation report: one row per violation with iso3, year, indicator,
-    value, rule, bound, source, file, row, column (empty when all values pass). With
-    ``mode='reject'`` the first violation raises :class:`InputError` instead.
+    ``trail`` is the fate of every cell (see :func:`scripts.harmonize.fates.assign_fates`,
+    which compares each value, superseded series included, with its indicator's [min, max]
+    plus ``tolerance``). Returns the validation report: one row per dropped value with iso3,
+    year, indicator, value (in the indicator's unit), unit, rule, bound, source, series,
+    file, row, column. With ``mode='reject'`` any such value raises :class:`InputError`
+    naming the first raw cell and the count instead.
     """
-    m = panel.merge(indicators[["indicator", "min", "max", "unit"]], on="indicator", how="left")
+    bad = trail.loc[trail["fate"] == "out of range"]
+    bad = bad.assign(indicator=bad["indicator"].astype(str), value=bad["value_out"])
+    m = bad.merge(indicators[["indicator", "min", "max", "unit"]], on="indicator", how="left")
     low = m["min"].notna() & (m["value"] < m["min"] - tolerance)
-    high = m["max"].notna() & (m["value"] > m["max"] + tolerance)
-    bad = m[low | high]
-    rule = np.where(low[low | high], "below minimum", "above maximum")
-    bound = np.where(low[low | high], bad["min"], bad["max"])
-    report = bad.assign(rule=rule, bound=bound, robust_z=np.nan)[list(tables.VALIDATION.columns)].sort_values(
-        ["indicator", "iso3", "year"], ignore_index=True
+    rule = np.where(low, "below minimum", "above maximum")
+    bound = np.where(low, m["min"], m["max"])
+    report = m.assign(rule=rule, bound=bound, robust_z=np.nan)[list(tables.VALIDATION.columns)].sort_values(
+        ["indicator", "iso3", "year", "source", "series"], ignore_index=True
     )
     if mode == "reject" and len(report):
         r = report.iloc[0]
@@ -101,7 +104,7 @@ def validate_ranges(
             column=str(r["column"]),
             expected=f"values within the bounds set in indicators.csv for {r['indicator']}",
             fix="check the source value and unit, correct the bounds in config/indicators.csv, "
-            "or set validation.out_of_range: flag to keep and report such values",
+            "or set validation.out_of_range: drop to drop such values and list them in validation.csv",
         )
     return report
 

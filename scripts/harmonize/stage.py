@@ -70,13 +70,17 @@ def harmonize(snakemake: Any) -> None:
         ratio_denominators=dict(p.ratio_denominators),
         first_year=p.first_year,
         last_year=p.last_year,
+        bounds=cat["indicators"][["indicator", "min", "max"]],
+        tolerance=p.tolerance,
     )
+    report = validate_ranges(trail, cat["indicators"], tolerance=p.tolerance, mode=p.out_of_range)
     panel = build_panel(trail)
-    report = validate_ranges(panel, cat["indicators"], tolerance=p.tolerance, mode=p.out_of_range)
     spikes = flag_spikes(
         panel, cat["indicators"], threshold=p.spike_threshold, min_points=p.spike_min_points, flagged=report
     )
-    report = pd.concat([report, spikes], ignore_index=True).sort_values(["indicator", "iso3", "year"])
+    report = pd.concat([report, spikes], ignore_index=True).sort_values(
+        ["indicator", "iso3", "year", "source", "series", "rule"], ignore_index=True
+    )
     recon = reconciliation(trail)
     check_accounted(recon, len(obs))
 
@@ -96,7 +100,8 @@ def harmonize(snakemake: Any) -> None:
     entity_map = entities.sort_values(["source", "entity_raw", "entity_code"], ignore_index=True)
     write_table(entity_map, out.entity_map, tables.ENTITY_MAP)
     log.info(
-        "harmonize: %d observations -> %d panel values (%d indicators, %d economies); %d range flags, %d spikes",
+        "harmonize: %d observations -> %d panel values (%d indicators, %d economies); %d dropped out of range, "
+        "%d spikes",
         len(obs),
         len(panel),
         panel["indicator"].nunique(),
@@ -104,6 +109,11 @@ def harmonize(snakemake: Any) -> None:
         len(report) - len(spikes),
         len(spikes),
     )
+
+
+def data_years(panel: pd.DataFrame) -> str:
+    """The years the panel spans, as "first-last" ("no years" for an empty panel)."""
+    return f"{int(panel['year'].min())}-{int(panel['year'].max())}" if len(panel) else "no years"
 
 
 def database(snakemake: Any) -> None:
@@ -127,8 +137,9 @@ def database(snakemake: Any) -> None:
         title="ictmdg harmonised ICT and development indicators database",
         description=(
             "One value per economy, year and indicator, harmonised from World Bank WDI, ITU, UNCTAD, UNDP and "
-            f"UN MDG releases; analysis window {p.first}-{p.last}. Every value names the raw file, row and column "
-            "it came from. Values are not imputed."
+            f"UN MDG releases; values for {data_years(frames['panel'])}, of which the analyses use "
+            f"{p.first}-{p.last}. Every value names the raw file, row and column it came from. Values are not "
+            "imputed; values outside their indicator's plausible range are left out."
         ),
         version=p.version,
     )

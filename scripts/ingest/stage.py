@@ -15,7 +15,7 @@ from scripts.core import tables
 from scripts.core.contract import write_table
 from scripts.core.logs import setup_logging
 from scripts.core.provenance import load_manifest, verify_files
-from scripts.ingest.sources import file_summary, read_classifications, read_sources
+from scripts.ingest.sources import country_companions, file_summary, read_classifications, read_sources
 
 log = logging.getLogger("ictmdg")
 
@@ -25,11 +25,15 @@ def ingest(snakemake: Any) -> None:
     setup_logging(snakemake)
     p = snakemake.params
     raw_root = Path(p.raw_root)
-    verified = verify_files(list(p.raw_files), raw_root, load_manifest(snakemake.input.manifest), p.manifest_rel)
+    manifest = load_manifest(snakemake.input.manifest)
+    verified = verify_files(list(p.raw_files), raw_root, manifest, p.manifest_rel)
     source_of = {rel: s["id"] for s in p.sources for rel in s["files"]}
+    # A companion (Metadata_*, datapackage.json) belongs to the source of its data file.
+    source_of |= {c: s["id"] for s in p.sources for cs in s.get("companions", {}).values() for c in cs}
     verified = verified.assign(source=verified["path"].map(source_of).fillna("classification"))
-    obs = read_sources(p.sources, raw_root)
-    classes, concordance, groups = read_classifications(p.classifications, raw_root)
+    contents = dict(zip(manifest["path"], manifest["contents"].fillna(""))) if "contents" in manifest else {}
+    obs = read_sources(p.sources, raw_root, contents, p.manifest_rel)
+    classes, concordance, groups = read_classifications(p.classifications, raw_root, country_companions(p.sources))
     out = snakemake.output
     write_table(obs, out.observations, tables.OBSERVATIONS)
     write_table(classes, out.classifications, tables.CLASSIFICATION)

@@ -29,6 +29,8 @@ from typing import Any
 
 import yaml
 
+from scripts.core.rawfiles import listed_paths, raw_files, resolve_sources
+
 ROOT = Path(__file__).resolve().parents[2]
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"
 
@@ -108,18 +110,17 @@ def scenario_overlay(root: Path = ROOT) -> dict[str, Any]:
     return {"sources": tiny_sources(root), "analysis": copy.deepcopy(test["analysis"])}
 
 
-def raw_files_read(config: dict[str, Any]) -> list[str]:
-    """Every raw file (relative to paths.raw) a run with ``config`` reads: mirrors common.smk."""
-    cls = config["classifications"]
-    rels = [f for s in config["sources"] for f in s["files"]]
-    rels += [cls[k]["file"] for k in ("current", "income_history", "concordance")] + list(cls.get("metadata", []))
-    rels += [
-        str(Path(f).parent / "datapackage.json")
-        for s in config["sources"]
-        if s["reader"] == "wb_datahub"
-        for f in s["files"]
-    ]
-    return rels
+def raw_files_read(config: dict[str, Any], root: Path = ROOT) -> list[str]:
+    """Every raw file (relative to paths.raw) a run with ``config`` reads, companions included (as common.smk)."""
+    raw = root / config["paths"]["raw"]
+    sources = resolve_sources(
+        config["sources"],
+        raw,
+        listed_paths(root / config["paths"]["manifest"]),
+        raw_label=config["paths"]["raw"],
+        manifest_label=config["paths"]["manifest"],
+    )
+    return raw_files(sources, config["classifications"])
 
 
 @dataclass

@@ -115,6 +115,21 @@ def test_data_package_describes_every_field(e2e_run: Path) -> None:
     assert "NAM" in set(panel["iso3"]), "Namibia's code survives the CSV round trip"
 
 
+def test_data_package_is_valid_for_frictionless(e2e_run: Path) -> None:
+    """``frictionless validate datapackage.json`` (the library that wrote it): every resource a
+    tabular data resource, licences as identifiers, primary and foreign keys hold on every row."""
+    import frictionless
+
+    path = res(e2e_run, "02_harmonize/database/datapackage.json")
+    report = frictionless.validate(path)
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:20]
+    desc = json.loads(path.read_text())
+    assert {lic["name"] for lic in desc["licenses"]} >= {"CC-BY-4.0"}
+    assert all(not s.get("path", "").startswith("data/") for s in desc["sources"])
+    years = read_csv(res(e2e_run, "02_harmonize/database/panel.csv"), usecols=["year"])["year"]
+    assert f"values for {years.min()}-{years.max()}, of which the analyses use 2005-2012" in desc["description"]
+
+
 def test_a_rerun_with_nothing_changed_does_nothing(e2e_run: Path) -> None:
     proc = run_snakemake(e2e_run, "--dry-run")
     assert "Nothing to be done" in proc.stdout + proc.stderr

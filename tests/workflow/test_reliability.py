@@ -51,6 +51,7 @@ from support.runs import Background, compared_outputs, differing_outputs, run_an
 from scripts.core.config import load_yaml
 from scripts.core.errors import ConfigError, InputError
 from scripts.core.io import read_csv
+from scripts.core.vocabulary import STEPS
 
 pytestmark = pytest.mark.reliability
 
@@ -96,6 +97,27 @@ def test_yte_expressions_in_a_config_file_execute_nothing(tmp_path: Path) -> Non
     workdir.mkdir()
     run_snakemake(workdir, "--dry-run", configfile=evil, check=False)
     assert not mark.exists()
+
+
+@pytest.mark.parametrize("kind", sorted(EVIL_TAGS) + ["yte"])
+@pytest.mark.parametrize("target", ["run", "report"])
+def test_make_pre_reads_every_configfile_and_names_file_line_and_tag(tmp_path: Path, kind: str, target: str) -> None:
+    """The README's entry point: ``make run ARGS="--configfile a.yaml evil.yaml"`` stops before
+    Snakemake reads anything, naming the file, the line and the tag (a yte template: the variant)."""
+    mark = tmp_path / "pwned"
+    evil = tmp_path / "evil.yaml"
+    text = {**EVIL_TAGS, "yte": "__use_yte__: true\nseed: ?__import__('os').system('touch {mark}')\n"}[kind]
+    evil.write_text("analysis: {first_year: 2005}\n" + text.format(mark=mark), encoding="utf-8")
+    args = f"--configfile {TEST_CONFIG} {evil} --dry-run"
+    # -o: never rebuild the venv from here; -s: only the commands' own output
+    cmd = ["make", "-s", "-C", str(ROOT), "-o", ".venv/bin/.installed", target, f"ARGS={args}"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0 and not mark.exists()
+    text = output_of(proc)
+    assert f"file {evil}, row 2" in text or (kind == "yte" and f"file {evil}, column __use_yte__" in text), text
+    if kind != "yte":
+        assert f"the YAML tag !!python/{EVIL_TAGS[kind].split('!!python/')[1].split()[0]}" in text
+    assert "what to do:" in text and "Building DAG" not in text, "Snakemake must not have started"
 
 
 #: Calls that turn data into code. ``yaml.load`` is allowed only with a safe loader.
@@ -361,7 +383,7 @@ index:
   indices:
     ict: {normalisation: {method: minmaxx}, aggregation: {default: arithmatic}}
     idi: {weighting: pcaa}
-impute: {methods: {control: [interpolate, carry, group_medain]}}
+impute: {methods: {control: [interpolate, carry, group_medain], readiness: missforest, use: interpolate+carry}}
 sources: [{id: itu_2019, reader: itu_timeseris, files: [itu/Mobile_cellular_2000-2018_Jun2019.xls]}]
 """
 MISSPELT_KEYS = {
@@ -374,6 +396,9 @@ UNKNOWN_METHODS = {
     "aggregation": "index.indices.ict.aggregation.default = 'arithmatic' is not one of",
     "weighting": "index.indices.idi.weighting = 'pcaa' is not one of",
     "imputation-step": "impute.methods.control.2 = 'group_medain' is not one of",
+    "imputation-chain": "impute.methods.readiness = 'missforest' is not one of ['auto'] or a list of names from "
+    f"{list(STEPS)}",
+    "chain-as-text": "impute.methods.use = 'interpolate+carry' is written as text",
     "reader": "sources.0.reader = 'itu_timeseris' is not one of",
 }
 SUGGESTIONS = {
@@ -381,6 +406,8 @@ SUGGESTIONS = {
     "aggregation": "(did you mean 'arithmetic'?)",
     "weighting": "(did you mean 'pca'?)",
     "imputation-step": "(did you mean 'group_median'?)",
+    "imputation-chain": "a list of steps applied in order, e.g. [interpolate, carry, group_median])",
+    "chain-as-text": "write it as a list: [interpolate, carry]",
     "reader": "(did you mean 'itu_timeseries'?)",
 }
 
@@ -681,14 +708,273 @@ def unknown_entity(project: Project) -> Refusal:
     )
 
 
+# ---------------------------------------------------------------- every bad cell of a file named (issue 10.2)
+
+
+@raw_case
+def four_non_numeric_values(project: Project) -> Refusal:
+    """Four bad cells on three lines of a World Bank API CSV: all four named in one error."""
+    rel = source_file(project, *WB_API)
+    data = project.read(rel)
+    aruba, afghanistan = line_number(data, b'"Aruba","ABW"'), line_number(data, b'"Afghanistan","AFG"')
+    zambia = line_number(data, b'"Zambia","ZMB"')
+    for line, column, text in [(aruba, "2010", "43,1"), (aruba, "2011", "n.a."), (afghanistan, "2005", "#VALUE!")]:
+        data = set_csv_cell(data, line, WB_API_HEADER_LINE, column, text)
+    project.write(rel, set_csv_cell(data, zambia, WB_API_HEADER_LINE, "1999", "12%"))
+    says = [
+        where(rel, aruba, "2010"),
+        "4 such cells in this file",
+        f"row {afghanistan}, column 2005: '#VALUE!'",
+        f"row {aruba}, column 2010: '43,1'",
+        f"row {aruba}, column 2011: 'n.a.'",
+        f"row {zambia}, column 1999: '12%'",
+    ]
+    return Refusal(says, reading_first(project, rel))
+
+
+@raw_case
+def two_malformed_years(project: Project) -> Refusal:
+    """Variant: a datahub long CSV (one line per economy and year) with two years mistyped."""
+    rel = source_file(project, "wdi_datahub")
+    lines = lines_of(project.read(rel))
+    lines[4] = lines[4].replace(b",20", b",2O", 1)
+    lines[40] = lines[40].replace(b",20", b",", 1)
+    project.write(rel, b"".join(lines))
+    says = [where(rel, 5, "Year"), "is not a four-digit year", "2 such cells in this file", "row 41, column Year"]
+    return Refusal(says, reading_first(project, rel))
+
+
+# ---------------------------------------------------------------- codes of the wrong kind (issue 10.3)
+
+
+@raw_case
+def iso3_code_in_the_m49_column(project: Project) -> Refusal:
+    """The UN MDG export's numeric M49 CountryCode of Afghanistan (4) replaced by its ISO3 code."""
+    rel = source_file(project, "un_mdg_2019")
+    lines = lines_of(project.read(rel))
+    first = next(i for i, line in enumerate(lines) if line.startswith(b"4,Afghanistan,"))
+    lines[first] = b"AFG" + lines[first][1:]
+    project.write(rel, b"".join(lines))
+    says = [where(rel, first + 1, "CountryCode"), "CountryCode 'AFG' is not a numeric code", "such as '4' or '004'"]
+    return Refusal(says, reading_first(project, rel))
+
+
+@raw_case
+def spreadsheet_error_as_country_code(project: Project) -> Refusal:
+    """'#N/A' (what a spreadsheet lookup writes) as the Country Code of two lines of a WDI API CSV:
+    both named as malformed codes, not as unknown entities at harmonisation."""
+    rel = source_file(project, *WB_API)
+    data = project.read(rel)
+    aruba, zambia = line_number(data, b'"Aruba","ABW"'), line_number(data, b'"Zambia","ZMB"')
+    for line in (aruba, zambia):
+        data = set_csv_cell(data, line, WB_API_HEADER_LINE, "Country Code", "#N/A")
+    project.write(rel, data)
+    says = [
+        where(rel, aruba, "Country Code"),
+        "Country Code '#N/A' is not an alpha-3 code",
+        f"2 such cells in this file: row {aruba}, column Country Code: '#N/A'; row {zambia}",
+    ]
+    return Refusal(says, reading_first(project, rel))
+
+
+@raw_case
+def numeric_code_in_a_datahub_code_column(project: Project) -> Refusal:
+    """Variant: a datahub long CSV whose Country Code holds M49 numbers (another export's codes)."""
+    rel = source_file(project, "wdi_datahub")
+    lines = lines_of(project.read(rel))
+    lines[1:4] = [line.replace(b",ABW,", b",533,") for line in lines[1:4]]
+    project.write(rel, b"".join(lines))
+    says = [where(rel, 2, "Country Code"), "Country Code '533' is not an alpha-3 code", "3 such cells"]
+    return Refusal(says, reading_first(project, rel))
+
+
+# ---------------------------------------------------------------- content against name and MANIFEST (issue 10.4)
+
+
+@raw_case
+def api_csv_holding_another_series(project: Project) -> Refusal:
+    """The urban-population API CSV whose Indicator Code column names population (a real series of
+    the run): refused as a contradiction of its name, MANIFEST row and companion, not as a clash."""
+    rel = source_file(project, *WB_API)
+    data = project.read(rel)
+    first = WB_API_HEADER_LINE + 1
+    project.write(rel, data.replace(b'"SP.URB.TOTL.IN.ZS"', b'"SP.POP.TOTL"'))
+    says = [
+        where(rel, first),
+        "the file holds series ['SP.POP.TOTL'] but its name API_SP.URB.TOTL.IN.ZS",
+        "and its MANIFEST row and its companion Metadata_Indicator_API_SP.URB.TOTL.IN.ZS",
+        "promise SP.URB.TOTL.IN.ZS: its content contradicts its name",
+        "such cells in this file",
+    ]
+    return Refusal(says, reading_first(project, rel))
+
+
+@raw_case
+def datahub_folder_holding_another_series(project: Project) -> Refusal:
+    """Variant: a DataHub folder (fixed broadband) whose datapackage.json names mobile subscriptions."""
+    rel = source_file(project, "wdi_datahub")
+    package = str(Path(rel).parent / "datapackage.json")
+    project.write(package, project.read(package).replace(b'"it.net.bbnd.p2"', b'"it.cel.sets.p2"'))
+    says = [
+        where(rel, 2),
+        "the file holds series ['IT.CEL.SETS.P2'] but its folder it.net.bbnd.p2 promises IT.NET.BBND.P2",
+    ]
+    return Refusal(says, reading_first(project, rel))
+
+
+@raw_case
+def manifest_row_describing_another_series(project: Project) -> Refusal:
+    """Variant: the MANIFEST row of an API CSV describes another indicator than its name."""
+    rel = source_file(project, *WB_API)
+
+    def edit(row: dict[str, str]) -> None:
+        if row["path"] == rel:
+            row["contents"] = "SP.POP.TOTL — Population, total. " + row["contents"]
+
+    _rewrite_manifest(project, edit)
+    says = [
+        "file data/raw/MANIFEST.csv:",
+        f"the descriptions of {rel} promise different series",
+        "its MANIFEST row says SP.POP.TOTL",
+    ]
+    return Refusal(says, reading_first(project, rel))
+
+
+# ---------------------------------------------------------------- companion files verified and read (issue 10.5)
+
+
+def _companion(project: Project, prefix: str) -> str:
+    rel = source_file(project, *WB_API)
+    return str(Path(rel).parent / f"{prefix}{Path(rel).name}")
+
+
+@raw_case
+def country_companion_without_region(project: Project) -> Refusal:
+    """The Metadata_Country file beside an API CSV (not named under classifications.metadata) with
+    its Region column removed: read and refused, naming the column."""
+    rel = _companion(project, "Metadata_Country_")
+    assert rel not in project.config()["classifications"]["metadata"]
+    text = project.read(rel).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    out = io.StringIO()
+    csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows([r[:1] + r[2:] for r in rows])
+    project.write(rel, out.getvalue().encode("utf-8"))
+    return Refusal(
+        [where(rel, 1), "unexpected header", "'Region'"], reading_first(project, source_file(project, *WB_API))
+    )
+
+
+@raw_case
+def indicator_companion_without_its_code_column(project: Project) -> Refusal:
+    """Variant: the Metadata_Indicator companion with INDICATOR_CODE renamed."""
+    rel = _companion(project, "Metadata_Indicator_")
+    project.write(rel, project.read(rel).replace(b'"INDICATOR_CODE"', b'"CODE"', 1))
+    return Refusal(
+        [where(rel, 1), "unexpected header", "INDICATOR_CODE"], reading_first(project, source_file(project, *WB_API))
+    )
+
+
+@raw_case
+def companion_edited_without_its_manifest_row(project: Project) -> Refusal:
+    """Variant: a Metadata_Country companion edited, its MANIFEST row left: the sha256 check refuses it."""
+    rel = _companion(project, "Metadata_Country_")
+    project.write(rel, project.read(rel).replace(b"High income", b"Upper middle income", 1), manifest=False)
+    return Refusal([f"sha256 mismatch for raw file {rel}", "restore the original file"], project.config_file())
+
+
+# ---------------------------------------------------------------- listed files missing from disk (issue 10.6)
+
+
+@raw_case
+def listed_file_deleted_under_a_glob(project: Project) -> Refusal:
+    """The WDI 2017 API files named by a glob, as config/config.yaml names them; the scratch copy
+    holds only one of the ten the MANIFEST lists, as if the others had been deleted."""
+    pattern = "worldbank/wdi_api_2017/API_*.csv"
+    project.overlay["sources"] = [
+        dict(s, files=[pattern]) if s["id"] == "wdi_api_2017" else s for s in project.overlay["sources"]
+    ]
+    says = [
+        "file data/raw/MANIFEST.csv:",
+        "sources[wdi_api_2017]: 9 file(s) listed in the MANIFEST are missing from data/raw",
+        "worldbank/wdi_api_2017/API_IT.NET.SECR.P6_DS2_en_csv_v2.csv",
+        "restore the file(s)",
+    ]
+    return Refusal(says, project.config_file(), stage="results")
+
+
+@raw_case
+def listed_companion_deleted(project: Project) -> Refusal:
+    """Variant: the Metadata_Indicator companion beside a WDI API download (named by its path) deleted."""
+    rel = source_file(project, *WB_API)
+    companion = str(Path(rel).parent / f"Metadata_Indicator_{Path(rel).name}")
+    (project.raw / companion).unlink()
+    says = ["file data/raw/MANIFEST.csv:", f"1 file(s) listed in the MANIFEST are missing from data/raw: {companion}"]
+    return Refusal(says, project.config_file(), stage="results")
+
+
+@raw_case
+def classification_file_deleted(project: Project) -> Refusal:
+    """Variant: a classification file (named in the config, not by a source) deleted."""
+    rel = project.config()["classifications"]["income_history"]["file"]
+    (project.raw / rel).unlink()
+    return Refusal([f"missing from data/raw: {rel}", "restore the file(s)"], project.config_file(), stage="results")
+
+
+# ---------------------------------------------------------------- digests written in another case (issue 10.7)
+
+
+def _rewrite_manifest(project: Project, edit: Callable[[dict[str, str]], None], ending: str = "\n") -> None:
+    rows = list(csv.DictReader(io.StringIO(project.manifest.read_text(encoding="utf-8"))))
+    for row in rows:
+        edit(row)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator=ending)
+    writer.writeheader()
+    writer.writerows(rows)
+    project.manifest.write_bytes(out.getvalue().encode("utf-8"))
+
+
+#: MANIFEST digests as other tools write them (the line ending of the whole file, and the digest text).
+DIGEST_SPELLINGS: dict[str, tuple[str, Callable[[str], str]]] = {
+    "get-filehash upper case": ("\n", str.upper),
+    "windows crlf, mixed case, trailing blank": ("\r\n", lambda d: d[:32].upper() + d[32:] + " "),
+}
+
+
+@pytest.mark.parametrize("spelling", list(DIGEST_SPELLINGS))
+def test_a_manifest_digest_in_another_case_is_the_same_digest(template: Project, tmp_path: Path, spelling: str) -> None:
+    """Every digest of the MANIFEST rewritten (upper case as PowerShell's Get-FileHash prints it; a
+    variant re-saved on Windows): ingest verifies every file and records the digests in lower case."""
+    ending, change = DIGEST_SPELLINGS[spelling]
+    project = template.clone(tmp_path / "project")
+
+    def edit(row: dict[str, str]) -> None:
+        row["sha256"] = change(row["sha256"])
+
+    _rewrite_manifest(project, edit, ending)
+    proc = project.run("--until", "ingest")
+    assert proc.returncode == 0, output_of(proc)[-4000:]
+    files = read_csv(project.results / "01_ingest" / "files.csv")
+    assert len(files) > 10 and files["sha256"].str.fullmatch("[0-9a-f]{64}").all()
+
+
 def _run_raw_case(template: Project, base: Path, name: str) -> tuple[Project, Refusal, subprocess.CompletedProcess]:
     project = template.clone(base / name)
     expect = RAW_CASES[name](project)
     return project, expect, project.run(*expect.args, configfile=expect.configfile)
 
 
+#: The values the drop run adds in series that other sources supersede (issue 10.1): (source,
+#: part of the file name, indicator, value). The World Bank API files all have the same layout.
+SUPERSEDED_OUT_OF_RANGE = [
+    ("wdi_api_2019", "SP.POP.TOTL", "population", "-5"),
+    ("wdi_api_2017", "IT.NET.USER.P2", "internet_users_pct", "180"),
+]
+
+
 def _run_out_of_range(template: Project, base: Path) -> dict[str, Any]:
-    """Aruba's urban population share in 2010 set to 250%; run with reject, then with flag."""
+    """Aruba's urban population share in 2010 set to 250%; run with reject. Then also Aruba's
+    2010 population -5 and Internet users 180% in series that others supersede; run with drop."""
     project = template.clone(base / "out_of_range")
     rel = source_file(project, *WB_API)
     data = project.read(rel)
@@ -704,10 +990,25 @@ def _run_out_of_range(template: Project, base: Path) -> dict[str, Any]:
         "parts": stray_files(project.results),
         "log": (project.results / "logs" / "02_harmonize" / "harmonize.log").read_text(encoding="utf-8"),
     }
-    flag = project.run(
-        "--until", "harmonize", configfile=project.config_file({"validation": {"out_of_range": "flag"}}, "flag.yaml")
+    cells = {"urban_population_pct": (WB_API[0], rel, row, 250.0)}
+    for source, name, indicator, value in SUPERSEDED_OUT_OF_RANGE:
+        other = source_file(project, source, name)
+        data = project.read(other)
+        line = line_number(data, b'"Aruba","ABW"')
+        project.write(other, set_csv_cell(data, line, WB_API_HEADER_LINE, "2010", value))
+        cells[indicator] = (source, other, line, float(value))
+    drop = project.run(
+        "--until", "database", configfile=project.config_file({"validation": {"out_of_range": "drop"}}, "drop.yaml")
     )
-    return {"project": project, "rel": rel, "row": row, "reject": reject, "after_reject": after_reject, "flag": flag}
+    return {
+        "project": project,
+        "rel": rel,
+        "row": row,
+        "reject": reject,
+        "after_reject": after_reject,
+        "drop": drop,
+        "cells": cells,
+    }
 
 
 #: Where the interrupted run is killed: with SIGTERM in the masking experiment (four outputs),
@@ -824,7 +1125,7 @@ def test_out_of_range_with_reject_names_file_row_column_and_rule(background: Bac
         where(rel, row, "2010"),
         "urban_population_pct = 250 for ABW 2010 is above maximum 100",
         "indicators.csv",
-        "validation.out_of_range: flag",
+        "validation.out_of_range: drop",
         "what to do:",
     ]:
         assert s in text, f"{s!r} not in the output:\n{text[-6000:]}"
@@ -832,19 +1133,44 @@ def test_out_of_range_with_reject_names_file_row_column_and_rule(background: Bac
     assert run["after_reject"]["outputs"] == [] and run["after_reject"]["parts"] == []
 
 
-def test_out_of_range_with_flag_succeeds_and_reports_the_value(background: Background) -> None:
+def test_out_of_range_with_drop_succeeds_drops_and_reports_every_value(background: Background) -> None:
+    """With ``drop`` the run succeeds; each impossible value (in the series the panel keeps, and in
+    superseded series: the variant) is listed in validation.csv with its raw cell, never reaches the
+    panel, and is counted as "dropped: out of range" in the reconciliation (read = kept + dropped)."""
     run = background.result("out_of_range")
-    proc, rel, row, root = run["flag"], run["rel"], run["row"], run["project"].root
+    proc, root, cells = run["drop"], run["project"].root, run["cells"]
     assert proc.returncode == 0, output_of(proc)[-6000:]
     report = read_csv(root / HARMONIZE_DIR / "validation.csv", dtype={"column": str})
-    hit = report[(report["iso3"] == "ABW") & (report["year"] == 2010) & (report["indicator"] == "urban_population_pct")]
-    assert len(hit) == 1
-    r = hit.iloc[0]
-    assert (r["value"], r["rule"], r["bound"]) == (250.0, "above maximum", 100.0)
-    assert (r["file"], int(r["row"]), r["column"]) == (rel, row, "2010")
     panel = pd.read_parquet(root / HARMONIZE_DIR / "panel.parquet")
-    kept = panel[(panel["iso3"] == "ABW") & (panel["year"] == 2010) & (panel["indicator"] == "urban_population_pct")]
-    assert kept["value"].tolist() == [250.0], "a flagged value is kept, and reported"
+    recon = read_csv(root / HARMONIZE_DIR / "reconciliation.csv")
+    assert (recon["read"] == recon["kept"] + recon["dropped"]).all()
+    for indicator, (source, rel, row, value) in cells.items():
+        hit = report[(report["iso3"] == "ABW") & (report["year"] == 2010) & (report["indicator"] == indicator)]
+        assert len(hit) == 1, (indicator, report)
+        r = hit.iloc[0]
+        assert (r["value"], r["rule"]) == (value, "below minimum" if value < 0 else "above maximum")
+        assert (r["source"], r["file"], int(r["row"]), r["column"]) == (source, rel, row, "2010")
+        kept = panel[(panel["iso3"] == "ABW") & (panel["year"] == 2010) & (panel["indicator"] == indicator)]
+        assert value not in kept["value"].tolist(), f"the impossible {indicator} value reached the panel"
+        counted = recon[(recon["source"] == source) & (recon["file"] == rel)]
+        assert counted["dropped: out of range"].sum() == 1
+    population = panel[(panel["iso3"] == "ABW") & (panel["year"] == 2010) & (panel["indicator"] == "population")]
+    assert population["source"].tolist() == ["wdi_api_2025"], "the series of higher precedence still gives the value"
+
+
+def test_the_data_package_of_a_run_with_dropped_values_is_valid_for_frictionless(background: Background) -> None:
+    """Issue 10.10 on the scratch scenario (another set of sources than the end-to-end run's): the
+    Frictionless package is valid, its keys hold, and no dropped value is in its panel."""
+    import frictionless
+
+    run = background.result("out_of_range")
+    assert run["drop"].returncode == 0, output_of(run["drop"])[-4000:]
+    folder = run["project"].root / HARMONIZE_DIR / "database"
+    report = frictionless.validate(folder / "datapackage.json")
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:20]
+    panel = read_csv(folder / "panel.csv", dtype={"iso3": str, "column": str})
+    for indicator, (_, rel, row, _) in run["cells"].items():
+        assert not ((panel["file"] == rel) & (panel["row"] == row) & (panel["column"] == "2010")).any(), indicator
 
 
 # ================================================================ interruption and determinism (background runs)

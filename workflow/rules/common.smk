@@ -1,11 +1,11 @@
 # Helpers shared by every stage: config validation, paths, input functions.
-import glob
 import tomllib
 from pathlib import Path
 
+from scripts.core import rawfiles
 from scripts.core.catalogue import check_catalogue
 from scripts.core.config import validate_config
-from scripts.core.errors import InputError
+from scripts.core.rawfiles import check_present, listed_paths, resolve_sources
 
 PROJECT = Path(workflow.basedir)
 
@@ -30,22 +30,13 @@ def project_path(rel):
     return str(PROJECT / rel)
 
 
-def _expand(patterns, key):
-    files = []
-    for pattern in patterns:
-        hits = sorted(Path(p).relative_to(RAW).as_posix() for p in glob.glob(str(RAW / pattern)))
-        if not hits:
-            raise InputError(
-                problem=f"{key}: {pattern!r} matches no file under {config['paths']['raw']}",
-                file="config",
-                fix="check the file name (raw files keep their publisher's names) or vendor the file",
-            )
-        files += hits
-    return files
-
-
-# Sources with their glob patterns resolved to sorted file lists.
-SOURCES = [{**src, "files": _expand(src["files"], f"sources[{src['id']}]")} for src in config["sources"]]
+# The MANIFEST's listed files: a listed file that a source's pattern should match, or a companion
+# or classification file the run reads, that is missing from disk stops the run (no silent loss).
+LISTED = listed_paths(project_path(config["paths"]["manifest"]))
+# Sources with their glob patterns resolved to sorted file lists, and each data file's companions.
+SOURCES = resolve_sources(
+    config["sources"], RAW, LISTED, raw_label=config["paths"]["raw"], manifest_label=config["paths"]["manifest"]
+)
 SOURCE_IDS = [s["id"] for s in SOURCES]
 # The catalogue files, as inputs of the rules that read them (indicators=, series=, entities=).
 CATALOGUE = {k: project_path(config["catalogue"][k]) for k in ("indicators", "series", "entities")}
@@ -62,13 +53,10 @@ check_catalogue(
 
 def raw_files():
     """Every raw file the run reads, relative to paths.raw (all are sha256-verified)."""
-    cls = config["classifications"]
-    rels = [f for s in SOURCES for f in s["files"]]
-    rels += [cls[k]["file"] for k in ("current", "income_history", "concordance")] + list(cls["metadata"])
-    rels += [
-        str(Path(f).parent / "datapackage.json") for s in SOURCES if s["reader"] == "wb_datahub" for f in s["files"]
-    ]
-    return rels
+    return rawfiles.raw_files(SOURCES, config["classifications"])
+
+
+check_present(raw_files(), RAW, raw_label=config["paths"]["raw"], manifest_label=config["paths"]["manifest"])
 
 
 def raw_inputs():

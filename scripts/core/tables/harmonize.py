@@ -76,7 +76,9 @@ DISCREPANCIES = Table(
     ("indicator", "kept_series", "other_series"),
 )
 
-#: Panel values outside their indicator's plausible range (indicators.csv min/max), and isolated one-year spikes.
+#: Raw values outside their indicator's plausible range (indicators.csv min/max, plus
+#: validation.tolerance), superseded series included: each is dropped (fate "out of range");
+#: and isolated one-year spikes of the panel (flagged, kept).
 VALIDATION = Table(
     "range flag",
     {
@@ -94,7 +96,7 @@ VALIDATION = Table(
         "column": "string",  # ... down to the raw cell
         "robust_z": "float64",  # spikes: distance to the nearer neighbour in robust sds of the year-on-year changes
     },
-    ("iso3", "year", "indicator"),  # a value out of range is reported as such, not also as a spike
+    ("iso3", "year", "indicator", "source", "series", "rule"),  # two series of a cell may both be out of range
 )
 
 #: Coverage of each catalogue indicator in the panel.

@@ -87,7 +87,7 @@ GROUPS = Table(
 FILES = Table(
     "raw file",
     {
-        "source": "string",  # source id, or "classification" for classification files and companions
+        "source": "string",  # source id (of the data file, for its companions), or "classification"
         "file": "string",  # path relative to data/raw
         "sha256": "string",  # verified digest of the file's bytes
         "publisher": "string",

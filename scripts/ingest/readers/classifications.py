@@ -27,6 +27,8 @@ from scripts.core.errors import InputError
 from scripts.core.vocabulary import INCOME_GROUPS, INCOME_LABELS
 from scripts.ingest.readers.common import (
     cell_text,
+    cells_error,
+    check_codes,
     decode_utf8,
     layout_error,
     open_sheet,
@@ -34,6 +36,7 @@ from scripts.ingest.readers.common import (
     sheet_cell_column,
 )
 from scripts.ingest.readers.csvtext import (
+    REDOWNLOAD,
     check_unique_lines,
     data_lines,
     head_records,
@@ -131,14 +134,17 @@ def read_wb_class(path: Path, rel: str, source: str) -> pd.DataFrame:
             expected="a three-letter code on every row",
             fix="check that the file is the World Bank's original",
         )
+    code_column = sheet_cell_column(CLASS_SHEET, cols["Code"])
+    check_codes(text["Code"].to_numpy(), text.index.to_numpy(), rel, code_column, "alpha-3 code", fix=REDOWNLOAD)
     unknown = ~text["Income group"].isin(list(INCOME_LABELS) + [""])
     if unknown.any():
-        r = int(text.index[unknown.to_numpy()][0])
-        raise InputError(
-            problem=f"unknown income group {text.loc[r, 'Income group']!r}",
+        bad = text.loc[unknown]
+        raise cells_error(
+            problem=f"unknown income group {bad['Income group'].iloc[0]!r}",
             file=rel,
-            row=r,
-            column=sheet_cell_column(CLASS_SHEET, cols["Income group"]),
+            rows=bad.index.to_numpy(),
+            columns=[sheet_cell_column(CLASS_SHEET, cols["Income group"])] * len(bad),
+            values=bad["Income group"].tolist(),
             expected=f"one of {list(INCOME_LABELS)} or empty",
             fix="add the label to INCOME_LABELS if the World Bank introduced a new group",
         )
@@ -363,15 +369,16 @@ def read_wb_metadata_country(path: Path, rel: str, source: str) -> pd.DataFrame:
     lines, cells = data_lines(rest, data_line, header, header_line, rel, expected="one line per economy or aggregate")
     codes = np.char.strip(cells[:, 0].astype(str)).astype(object)
     require_filled(codes, lines, rel, "Country Code")
+    check_codes(codes, lines, rel, "Country Code", "alpha-3 code", fix=REDOWNLOAD)
     income = np.char.strip(cells[:, 2].astype(str))
     unknown = np.flatnonzero(~np.isin(income, list(INCOME_LABELS) + [""]))
     if unknown.size:
-        i = unknown[0]
-        raise InputError(
-            problem=f"unknown income group {income[i]!r}",
+        raise cells_error(
+            problem=f"unknown income group {income[unknown[0]]!r}",
             file=rel,
-            row=int(lines[i]),
-            column="IncomeGroup",
+            rows=lines[unknown],
+            columns=["IncomeGroup"] * unknown.size,
+            values=income[unknown].tolist(),
             expected=f"one of {list(INCOME_LABELS)} or empty",
             fix="the World Bank may have renamed its income groups; extend scripts.core.vocabulary.INCOME_LABELS",
         )

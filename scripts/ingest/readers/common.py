@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,86 @@ def missing_file_error(rel: str) -> InputError:
     )
 
 
+#: Bad cells of one file named in one error; the rest are counted ("and 12 more").
+MAX_BAD_CELLS = 20
+
+
+def cells_error(
+    *,
+    problem: str,
+    file: str,
+    rows: Sequence[int] | np.ndarray,
+    columns: Sequence[str | None] | np.ndarray,
+    values: Sequence[object] | np.ndarray,
+    expected: str,
+    fix: str,
+) -> InputError:
+    """The error for every bad cell of one file, so that a user fixes them all in one go.
+
+    ``problem`` says what is wrong with the first cell; ``rows``, ``columns`` and ``values``
+    list every bad cell in file order (``columns`` entries may be None for a whole line). The
+    error is located at the first cell; with more than one, the problem goes on to name each
+    (line, column, value) up to :data:`MAX_BAD_CELLS` and counts the rest. Returns the
+    :class:`InputError` to raise.
+    """
+    n = len(rows)
+    text = problem
+    if n > 1:
+
+        def at(r: int, c: str | None, v: object) -> str:
+            return f"row {int(r)}" + (f", column {c}" if c is not None else "") + f": {v!r}"
+
+        shown = [at(r, c, v) for r, c, v in zip(rows[:MAX_BAD_CELLS], columns[:MAX_BAD_CELLS], values[:MAX_BAD_CELLS])]
+        more = f"; and {n - MAX_BAD_CELLS} more" if n > MAX_BAD_CELLS else ""
+        text = f"{problem}; {n} such cells in this file: " + "; ".join(shown) + more
+    first = columns[0]
+    return InputError(
+        problem=text,
+        file=file,
+        row=int(rows[0]),
+        column=None if first is None else str(first),
+        expected=expected,
+        fix=fix,
+    )
+
+
+#: The kinds of code a reader's key column holds: what each looks like, and an example.
+CODE_KINDS: dict[str, tuple[re.Pattern[str], str]] = {
+    # ISO 3166-1 alpha-3 and the World Bank's three-letter codes (XKX, aggregates such as WLD);
+    # the synthetic data sets' units are S00001, S00002, ... (scripts.synthetic.model.unit_codes)
+    "alpha-3 code": (re.compile(r"^([A-Z]{3}|S[0-9]{5,})$"), "'AFG'"),
+    # UN M49 numeric codes (UNCTAD adds group codes >= 1000)
+    "numeric code": (re.compile(r"^[0-9]{1,4}$"), "'4' or '004'"),
+    # World Bank indicator codes
+    "WDI indicator code": (re.compile(r"^[A-Z0-9]+(\.[A-Z0-9]+)*$"), "'IT.NET.USER.ZS'"),
+}
+
+
+def check_codes(
+    codes: np.ndarray, lines: np.ndarray | Sequence[int], rel: str, column: str, kind: str, *, fix: str = LAYOUT_FIX
+) -> None:
+    """Raise :class:`InputError` naming every cell of key column ``column`` whose code is not of ``kind``.
+
+    ``kind`` is a key of :data:`CODE_KINDS` (an ISO3 code in a numeric M49 column, '#N/A'
+    or a name in a code column are malformed codes, not unknown entities). ``codes`` are
+    the stripped cells, ``lines`` their rows. Every bad cell is named (see :func:`cells_error`).
+    """
+    pattern, example = CODE_KINDS[kind]
+    a = "an" if kind[0] in "aeiou" else "a"
+    text = np.asarray([str(c) for c in codes], dtype=object)
+    bad = np.flatnonzero([not pattern.match(c) for c in text.tolist()])
+    if bad.size:
+        raise cells_error(
+            problem=f"{column} {text[bad[0]]!r} is not {a} {kind}",
+            file=rel,
+            rows=np.asarray(lines)[bad],
+            columns=[column] * bad.size,
+            values=text[bad].tolist(),
+            expected=f"{a} {kind} such as {example} in every {column!r} cell",
+            fix=fix,
+        )
+
+
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -84,7 +164,8 @@ def parse_numeric(
     in a numeric cell is more likely a shifted column than a number.
 
     Returns a float64 Series aligned with ``raw``. Raises :class:`InputError` naming the
-    file, row and column of the first cell that is neither a number nor a placeholder.
+    file, row and column of every cell (up to :data:`MAX_BAD_CELLS`) that is neither a
+    number nor a placeholder, located at the first (see :func:`cells_error`).
     """
     numeric = pd.to_numeric(raw, errors="coerce").astype("float64")
     undecided = numeric.isna() & raw.notna()
@@ -94,12 +175,14 @@ def parse_numeric(
         bad = np.flatnonzero(~is_placeholder.to_numpy())
         if bad.size:
             # Positions, not labels; rows and columns are only listed here, on the error path.
-            k = int(np.flatnonzero(undecided.to_numpy())[bad[0]])
-            raise InputError(
+            k = np.flatnonzero(undecided.to_numpy())[bad]
+            row_list, column_list = np.asarray(list(rows)), np.asarray([str(c) for c in columns], dtype=object)
+            raise cells_error(
                 problem=f"non-numeric value {text.iloc[bad[0]]!r} in a numeric column",
                 file=file,
-                row=int(list(rows)[k]),
-                column=str(list(columns)[k]),
+                rows=row_list[k],
+                columns=column_list[k],
+                values=text.iloc[bad].tolist(),
                 expected="a number, or a missing-value placeholder ('', '..', '...', 'n/a')",
                 fix="check that the file is the publisher's original and that its columns are not shifted",
             )

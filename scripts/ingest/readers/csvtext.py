@@ -29,7 +29,13 @@ import pyarrow.csv as pacsv
 
 from scripts.core import contract, tables
 from scripts.core.errors import InputError
-from scripts.ingest.readers.common import decode_cp1252, decode_utf8, missing_file_error, parse_numeric
+from scripts.ingest.readers.common import (
+    cells_error,
+    decode_cp1252,
+    decode_utf8,
+    missing_file_error,
+    parse_numeric,
+)
 
 #: C0 control characters other than tab, LF, VT, FF and CR never occur in text CSVs.
 BINARY_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1f]")
@@ -156,21 +162,24 @@ def drop_trailing_blanks(records: list[tuple[int, list[str]]]) -> list[tuple[int
 def record_grid(records: list[tuple[int, list[str]]], width: int, rel: str, what: str) -> tuple[np.ndarray, np.ndarray]:
     """Return (lines, cells): the records' first lines and their fields as an object array.
 
-    Raises :class:`InputError` naming the first record whose number of fields differs
-    from ``width`` (a truncated file, a blank line inside the data, a shifted column).
+    Raises :class:`InputError` naming every record (up to a cap, see :func:`cells_error`)
+    whose number of fields differs from ``width`` (a truncated file, a blank line inside
+    the data, a shifted column).
     """
-    for line, fields in records:
-        if len(fields) != width:
-            raise InputError(
-                problem=(
-                    f"{what} has {len(fields)} fields but the header has {width}: "
-                    "the file may be truncated or a value holds an unquoted comma"
-                ),
-                file=rel,
-                row=line,
-                expected=f"{width} comma-separated fields on every {what}",
-                fix=REDOWNLOAD,
-            )
+    wrong = [(line, len(fields)) for line, fields in records if len(fields) != width]
+    if wrong:
+        raise cells_error(
+            problem=(
+                f"{what} has {wrong[0][1]} fields but the header has {width}: "
+                "the file may be truncated or a value holds an unquoted comma"
+            ),
+            file=rel,
+            rows=[line for line, _ in wrong],
+            columns=[None] * len(wrong),
+            values=[f"{k} fields" for _, k in wrong],
+            expected=f"{width} comma-separated fields on every {what}",
+            fix=REDOWNLOAD,
+        )
     lines = np.fromiter((line for line, _ in records), dtype=np.int64, count=len(records))
     cells = np.empty((len(records), width), dtype=object)
     cells[:] = [fields for _, fields in records]
@@ -272,31 +281,32 @@ def data_lines(
 
 
 def require_filled(values: np.ndarray, lines: np.ndarray, rel: str, column: str) -> None:
-    """Raise :class:`InputError` at the first empty (or blank) cell of an identifier column."""
+    """Raise :class:`InputError` naming every empty (or blank) cell of an identifier column."""
     empty = np.flatnonzero(np.char.strip(values.astype(str)) == "")
     if empty.size:
-        raise InputError(
+        raise cells_error(
             problem=f"empty {column!r} on a data line",
             file=rel,
-            row=int(lines[empty[0]]),
-            column=column,
+            rows=lines[empty],
+            columns=[column] * empty.size,
+            values=values[empty].tolist(),
             expected=f"a non-empty {column!r} on every data line",
             fix=REDOWNLOAD,
         )
 
 
 def parse_years(values: np.ndarray, lines: np.ndarray, rel: str, column: str) -> np.ndarray:
-    """Return a year column of a long file as int64; raise :class:`InputError` at the first
-    cell that is not a four-digit year, naming its line and ``column``."""
+    """Return a year column of a long file as int64; raise :class:`InputError` naming every
+    cell (line and ``column``, up to a cap) that is not a four-digit year."""
     text = np.char.strip(values.astype(str))
     bad = np.flatnonzero(~np.char.isdigit(text) | (np.char.str_len(text) != 4))
     if bad.size:
-        i = bad[0]
-        raise InputError(
-            problem=f"year {values[i]!r} is not a four-digit year",
+        raise cells_error(
+            problem=f"year {values[bad[0]]!r} is not a four-digit year",
             file=rel,
-            row=int(lines[i]),
-            column=column,
+            rows=lines[bad],
+            columns=[column] * bad.size,
+            values=values[bad].tolist(),
             expected="a year such as '2005'",
             fix=REDOWNLOAD,
         )

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from scripts.core.errors import InputError
-from scripts.ingest.readers.common import layout_error
+from scripts.ingest.readers.common import check_codes, layout_error
 from scripts.ingest.readers.csvtext import (
     REDOWNLOAD,
     check_unique_lines,
@@ -170,6 +170,7 @@ def read_itu_datahub(path: Path, rel: str, source: str) -> pd.DataFrame:
     for name in (layout.series, layout.code):
         require_filled(cells[:, col[name]], lines, rel, name)
     series, codes = text(layout.series), text(layout.code)
+    check_codes(codes, lines, rel, layout.code, "alpha-3 code", fix=REDOWNLOAD)
     check_one_unit(series, text(layout.unit), lines, rel, layout.unit)
     years = parse_years(cells[:, col[layout.year]], lines, rel, layout.year)
     check_unique_lines(lines, {layout.series: series, layout.code: codes, layout.year: years}, rel, "data line")

@@ -17,6 +17,7 @@ from scripts.core.errors import InputError
 from scripts.ingest.readers.common import (
     Sheet,
     cell_text,
+    cells_error,
     layout_error,
     load_sheet,
     open_sheet,
@@ -150,23 +151,25 @@ def _snapshot_observations(
     year = parse_numeric(long["raw_year"], file=rel, rows=long["row"], columns=long["year_column"])
     bad_year = year.notna() & ((year % 1 != 0) | (year < 1900) | (year > 2100))
     if bad_year.any():
-        i = bad_year.idxmax()
-        raise InputError(
-            problem=f"year of data {long.loc[i, 'raw_year']!r} is not a year",
+        bad = long.loc[bad_year]
+        raise cells_error(
+            problem=f"year of data {bad['raw_year'].iloc[0]!r} is not a year",
             file=rel,
-            row=int(long.loc[i, "row"]),
-            column=str(long.loc[i, "year_column"]),
+            rows=bad["row"].to_numpy(),
+            columns=bad["year_column"].astype(str).tolist(),
+            values=bad["raw_year"].tolist(),
             expected="a four-digit year",
             fix="check the file for a shifted column",
         )
     no_year = values.notna() & year.isna()
     if no_year.any():
-        i = no_year.idxmax()
-        raise InputError(
-            problem=f"value {long.loc[i, 'raw']!r} has no year of data",
+        bad = long.loc[no_year]
+        raise cells_error(
+            problem=f"value {bad['raw'].iloc[0]!r} has no year of data",
             file=rel,
-            row=int(long.loc[i, "row"]),
-            column=str(long.loc[i, "year_column"]),
+            rows=bad["row"].to_numpy(),
+            columns=bad["year_column"].astype(str).tolist(),
+            values=bad["raw"].tolist(),
             expected="the year of the figure in the 'Year of data' column next to it",
             fix="add the year from the publisher's release, or blank the value if it is not a real figure",
         )

@@ -25,9 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scripts.core.errors import InputError
 from scripts.core.vocabulary import GROUP_CODE_PREFIX
-from scripts.ingest.readers.common import layout_error, require_header
+from scripts.ingest.readers.common import check_codes, layout_error, require_header
 from scripts.ingest.readers.csvtext import (
     REDOWNLOAD,
     check_unique_lines,
@@ -81,17 +80,10 @@ def _check_codes(cells: np.ndarray, lines: np.ndarray, rel: str) -> None:
     """Raise :class:`InputError` for an economy code that is not a number or a partner other than the World."""
     for column in ("Economy", "Partner", "Flow", "IctProductCategory"):
         require_filled(cells[:, _COL[column]], lines, rel, column)
-    economy = np.char.strip(cells[:, _COL["Economy"]].astype(str))
-    bad = np.flatnonzero(~np.char.isdigit(economy))
-    if bad.size:
-        raise InputError(
-            problem=f"economy code {economy[bad[0]]!r} is not a number",
-            file=rel,
-            row=int(lines[bad[0]]),
-            column="Economy",
-            expected="UNCTAD's numeric economy code (UN M49 or a group code)",
-            fix=REDOWNLOAD,
-        )
+    # UNCTAD's numeric economy code: UN M49, or a group code
+    check_codes(
+        np.char.strip(cells[:, _COL["Economy"]].astype(str)), lines, rel, "Economy", "numeric code", fix=REDOWNLOAD
+    )
     partner = np.char.strip(cells[:, _COL["Partner"]].astype(str))
     bilateral = np.flatnonzero(partner != WORLD)
     if bilateral.size:

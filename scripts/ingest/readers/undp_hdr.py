@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 
 from scripts.core.vocabulary import GROUP_CODE_PREFIX
-from scripts.ingest.readers.common import layout_error, require_header
+from scripts.ingest.readers.common import check_codes, layout_error, require_header
 from scripts.ingest.readers.csvtext import (
+    REDOWNLOAD,
     check_unique_lines,
     data_lines,
     head_records,
@@ -103,6 +104,8 @@ def read_undp_hdr(path: Path, rel: str, source: str) -> pd.DataFrame:
     lines, cells = data_lines(rest, data_line, header, header_line, rel, expected="one line per economy or group")
     require_filled(cells[:, 0], lines, rel, "iso3")
     codes = np.char.strip(cells[:, 0].astype(str)).astype(object)
+    economy = np.array([not AGGREGATE.match(c) for c in codes.tolist()], dtype=bool)  # groups: ZZK.WORLD, ...
+    check_codes(codes[economy], lines[economy], rel, "iso3", "alpha-3 code", fix=REDOWNLOAD)
     check_unique_lines(lines, {"iso3": codes}, rel, "data line")
 
     n, k = len(lines), len(labels)

@@ -20,7 +20,14 @@ import pandas as pd
 
 from scripts.core import contract, tables
 from scripts.core.errors import InputError
-from scripts.ingest.readers.common import decode_utf8, layout_error, parse_numeric, require_header
+from scripts.ingest.readers.common import (
+    cells_error,
+    check_codes,
+    decode_utf8,
+    layout_error,
+    parse_numeric,
+    require_header,
+)
 
 #: The fixed columns before the year triples.
 ID_COLUMNS = ["CountryCode", "Country", "SeriesCode", "MDG", "Series"]
@@ -146,15 +153,18 @@ def read_un_mdg(path: Path, rel: str, source: str) -> pd.DataFrame:
     for col in ("CountryCode", "SeriesCode"):
         empty = ids[col] == ""
         if empty.any():
-            i = int(np.argmax(empty.to_numpy()))
-            raise InputError(
+            at = np.flatnonzero(empty.to_numpy())
+            raise cells_error(
                 problem=f"empty {col}",
                 file=rel,
-                row=int(lines[i]),
-                column=col,
+                rows=lines[at],
+                columns=[col] * at.size,
+                values=[""] * at.size,
                 expected=f"a {col} on every data row",
                 fix="check that the file is the publisher's original export",
             )
+        # Both codes are numeric: M49 for the country, a number for the series.
+        check_codes(ids[col].to_numpy(), lines, rel, col, "numeric code", fix=_LAYOUT_FIX)
 
     n = len(table)
     frames = []

@@ -17,6 +17,7 @@ import pandas as pd
 
 from scripts.core.errors import InputError
 from scripts.ingest.readers.common import (
+    check_codes,
     layout_error,
     require_header,
 )
@@ -220,8 +221,9 @@ def api_observations(
     records (text, or numbers and '' from a sheet), one per entry of ``lines`` (physical
     line or sheet row). ``column_label(j, year_label)`` gives the provenance label of the
     0-based column ``j`` (default: the year label, as the CSV reader writes it). Raises
-    :class:`InputError` for a value in an unlabelled column, empty or repeated economy and
-    indicator codes, and non-numeric values.
+    :class:`InputError` for a value in an unlabelled column, empty, malformed (not three
+    capital letters; not a WDI indicator code) or repeated economy and indicator codes, and
+    non-numeric values.
     """
     n_years = len(year_labels)
     first = len(API_ID_COLUMNS)
@@ -232,6 +234,8 @@ def api_observations(
     require_filled(series, lines, rel, "Indicator Code")
     codes = np.char.strip(codes.astype(str)).astype(object)
     series = np.char.upper(np.char.strip(series.astype(str))).astype(object)
+    check_codes(codes, lines, rel, "Country Code", "alpha-3 code", fix=REDOWNLOAD)
+    check_codes(series, lines, rel, "Indicator Code", "WDI indicator code", fix=REDOWNLOAD)
     check_unique_lines(lines, {"Country Code": codes, "Indicator Code": series}, rel, "data line")
 
     labels = np.array(
@@ -270,3 +274,25 @@ def _check_unlabelled(extra: np.ndarray, lines: np.ndarray, first: int, rel: str
             expected="nothing after the last year column",
             fix=REDOWNLOAD,
         )
+
+
+#: Columns of the Metadata_Indicator_API_*.csv file that comes with each API download.
+METADATA_INDICATOR_COLUMNS: list[str] = ["INDICATOR_CODE", "INDICATOR_NAME", "SOURCE_NOTE", "SOURCE_ORGANIZATION"]
+
+
+def read_wb_metadata_indicator(path: Path, rel: str) -> list[str]:
+    """Read the indicator codes of a World Bank Metadata_Indicator_*.csv companion, in file order.
+
+    The companion defines the indicator(s) of the API download beside it; ingest checks
+    that the download holds exactly those series. Raises :class:`InputError` for a file
+    without the columns :data:`METADATA_INDICATOR_COLUMNS` (naming the header line),
+    without indicator lines, or with an empty or malformed code (naming every such line).
+    """
+    records, rest, data_line = head_records(read_text(Path(path), rel), 1, rel)
+    header_line, header = records[0]
+    require_header(header, METADATA_INDICATOR_COLUMNS, file=rel, row=header_line)
+    lines, cells = data_lines(rest, data_line, header, header_line, rel, expected="one line per indicator")
+    codes = np.char.strip(cells[:, 0].astype(str)).astype(object)
+    require_filled(codes, lines, rel, "INDICATOR_CODE")
+    check_codes(codes, lines, rel, "INDICATOR_CODE", "WDI indicator code", fix=REDOWNLOAD)
+    return [str(c) for c in codes]

@@ -12,6 +12,8 @@ import pandas as pd
 
 from scripts.core.errors import InputError
 from scripts.ingest.readers.common import (
+    cells_error,
+    check_codes,
     missing_file_error,
     parse_numeric,
     require_header,
@@ -233,17 +235,18 @@ def read_wb_databank(path: Path, rel: str, source: str) -> pd.DataFrame:
     names = np.array([str(x).strip() for x in grid[:, 2]], dtype=object)
     unknown = np.flatnonzero(~np.isin(names, list(series_codes)))
     if unknown.size:
-        k = unknown[0]
-        raise InputError(
-            problem=f"series name {names[k]!r} is not listed in sheet {DATABANK_META_SHEET!r}",
+        raise cells_error(
+            problem=f"series name {names[unknown[0]]!r} is not listed in sheet {DATABANK_META_SHEET!r}",
             file=rel,
-            row=int(lines[k]),
-            column=sheet_cell_column(sheet, 2),
+            rows=lines[unknown],
+            columns=[sheet_cell_column(sheet, 2)] * unknown.size,
+            values=names[unknown].tolist(),
             expected=f"one of {sorted(series_codes)}",
             fix="export the extract again so that its metadata sheet lists every series",
         )
     series = np.array([series_codes[x] for x in names.tolist()], dtype=object)
     codes = np.array([str(x).strip() for x in grid[:, 1]], dtype=object)
+    check_codes(codes, lines, rel, sheet_cell_column(sheet, 1), "alpha-3 code", fix=REDOWNLOAD)
     entity_raw = np.array([str(x) for x in grid[:, 0]], dtype=object)
     check_unique_lines(lines, {"Code": codes, "Series Name": names}, rel, "data row")
 

@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 
 from scripts.core.errors import InputError
+from scripts.ingest.readers.common import check_codes
 from scripts.ingest.readers.csvtext import (
+    REDOWNLOAD,
     check_unique_lines,
     data_lines,
     head_records,
@@ -131,6 +133,7 @@ def read_wb_datahub(path: Path, rel: str, source: str) -> pd.DataFrame:
     lines, cells = data_lines(rest, data_line, header, header_line, rel, expected="one line per economy and year")
     codes = np.char.strip(cells[:, 1].astype(str)).astype(object)
     require_filled(codes, lines, rel, "Country Code")
+    check_codes(codes, lines, rel, "Country Code", "alpha-3 code", fix=REDOWNLOAD)
     years = parse_years(cells[:, 2], lines, rel, "Year")
     check_unique_lines(lines, {"Country Code": codes, "Year": years}, rel, "data line")
     columns = np.full(len(lines), "Value", dtype=object)

@@ -28,7 +28,7 @@ def check(cfg: dict) -> dict:
 def test_default_config_is_valid_and_defaults_are_filled(base: dict) -> None:
     cfg = check(base)
     assert cfg["harmonize"]["on_unknown_entity"] == "error"
-    assert cfg["validation"]["out_of_range"] in ("flag", "reject")
+    assert cfg["validation"]["out_of_range"] in ("drop", "reject")
 
 
 def deep_merge(a: dict, b: dict) -> dict:
@@ -147,3 +147,88 @@ def test_a_divide_measure_naming_an_unknown_index_is_refused(base: dict) -> None
     cfg["divide"] = {"measures": ["internet_users_pct", "index:itc"]}
     with pytest.raises(ConfigError, match=r"'index:itc' names no index of index.indices \(did you mean 'ict'\?\)"):
         check(cfg)
+
+
+# ---------------------------------------------------------------------- hints for a wrong method (issue 10.9)
+
+
+def _problems(**methods: object) -> str:
+    cfg = copy.deepcopy(load_yaml(ROOT / "config" / "config.yaml"))
+    cfg["impute"]["methods"].update(methods)
+    with pytest.raises(ConfigError) as exc:
+        validate_config(cfg, project_root=ROOT)
+    return exc.value.problem
+
+
+def test_an_unknown_chain_name_lists_the_steps_and_how_a_chain_is_written() -> None:
+    text = _problems(readiness="missforest")
+    assert "impute.methods.readiness = 'missforest' is not one of ['auto'] or a list of names from" in text
+    for step in ("interpolate", "carry", "trend", "group_mean", "group_median", "knn", "iterative"):
+        assert f"'{step}'" in text
+    assert "e.g. [interpolate, carry, group_median]" in text and "impute.masking.candidates" in text
+
+
+def test_a_near_miss_of_auto_is_suggested() -> None:
+    assert "(did you mean 'auto'?)" in _problems(use="atuo")
+
+
+@pytest.mark.parametrize(("value", "listed"), [("knn", "[knn]"), ("interpolate+carry", "[interpolate, carry]")])
+def test_a_chain_written_as_text_is_shown_as_the_list_to_write(value: str, listed: str) -> None:
+    assert f"impute.methods.impact = {value!r} is written as text; write it as a list: {listed}" in _problems(
+        impact=value
+    )
+
+
+def test_a_malformed_candidate_chain_names_the_steps() -> None:
+    cfg = copy.deepcopy(load_yaml(ROOT / "config" / "config.yaml"))
+    cfg["impute"]["masking"]["candidates"] = ["interpolate+missforest"]
+    with pytest.raises(ConfigError) as exc:
+        validate_config(cfg, project_root=ROOT)
+    assert (
+        "candidates.0: 'interpolate+missforest' does not match the expected form: a chain of steps joined by '+'"
+        in str(exc.value)
+    )
+
+
+# ---------------------------------------------------------------------- pre-reading --configfile (issue 10.8)
+
+
+@pytest.mark.parametrize(
+    ("argv", "files"),
+    [
+        (["--configfile", "a.yaml", "b.yaml", "-n"], ["a.yaml", "b.yaml"]),
+        (["--configfile=a.yaml", "--until", "ingest"], ["a.yaml"]),
+        (["--cores", "2", "--configfiles", "a.yaml", "--configfile", "b.yaml"], ["a.yaml", "b.yaml"]),
+        (["--until", "ingest", "all"], []),
+    ],
+)
+def test_configfiles_in_a_snakemake_command_line(argv: list[str], files: list[str]) -> None:
+    from scripts.core.config import configfiles_in
+
+    assert configfiles_in(argv) == files
+
+
+@pytest.mark.parametrize(
+    ("text", "says", "row"),
+    [
+        ("seed: 1\nimpute:\n  draws: !!python/object/apply:os.system ['true']\n", "!!python/object/apply:os.system", 3),
+        ("seed: !!python/name:os.system\n", "the YAML tag !!python/name:os.system asks to construct", 1),
+        ("seed: !!python/object/new:subprocess.Popen [['true']]\n", "!!python/object/new:subprocess.Popen", 1),
+        ("__use_yte__: true\nseed: ?1+1\n", "declares __use_yte__", None),
+        ("- seed\n- 1\n", "holds a list, not a mapping", 1),
+        ("seed: [1\n", "not valid YAML", 2),
+    ],
+    ids=["apply", "name", "new", "yte", "list", "syntax"],
+)
+def test_preread_names_the_file_line_and_tag(tmp_path: Path, text: str, says: str, row: int | None) -> None:
+    from scripts.core.config import preread_configfiles
+
+    good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
+    good.write_text("seed: 1\n", encoding="utf-8")
+    bad.write_text(text, encoding="utf-8")
+    preread_configfiles([good])
+    with pytest.raises(ConfigError) as exc:
+        preread_configfiles([good, bad])
+    assert exc.value.file == str(bad) and exc.value.row == row and says in str(exc.value)
+    with pytest.raises(ConfigError, match="config file not found"):
+        preread_configfiles([tmp_path / "missing.yaml"])

@@ -46,7 +46,7 @@ def frames() -> dict[str, pd.DataFrame]:
             "file": ["itu/x.xls", "wb/y.csv"],
             "sha256": ["a", "b"],
             "publisher": ["ITU", "World Bank"],
-            "licence": ["ITU terms", "CC BY 4.0"],
+            "licence": ["ITU terms of use (attribution; not an open licence)", "CC BY 4.0"],
             "vintage": ["2019", "2025"],
             "cells": [10, 20],
             "values": [5, 6],
@@ -68,8 +68,17 @@ def test_descriptor_documents_every_field_with_its_type_and_key() -> None:
     assert [f["name"] for f in panel_fields] == list(tables.PANEL.columns)
     assert all(f["description"] and f["type"] in ("string", "integer", "number", "boolean") for f in panel_fields)
     assert by_name["panel"]["schema"]["primaryKey"] == ["iso3", "year", "indicator"]
-    assert [lic["name"] for lic in desc["licenses"]] == ["CC BY 4.0", "ITU terms"]
-    assert {s["path"] for s in desc["sources"]} == {"data/raw/itu/x.xls", "data/raw/wb/y.csv"}
+    assert by_name["economies"]["schema"]["primaryKey"] == ["iso3"]
+    assert by_name["sources"]["schema"]["primaryKey"] == ["source", "file"]
+    # references only to the tables present (no indicators table here)
+    assert by_name["panel"]["schema"]["foreignKeys"] == [
+        {"fields": ["iso3"], "reference": {"resource": "economies", "fields": ["iso3"]}},
+        {"fields": ["source", "file"], "reference": {"resource": "sources", "fields": ["source", "file"]}},
+    ]
+    assert all(r["profile"] == "tabular-data-resource" for r in desc["resources"])
+    assert [lic["name"] for lic in desc["licenses"]] == ["CC-BY-4.0", "ITU-terms-of-use"]
+    assert desc["licenses"][0]["path"] == "https://creativecommons.org/licenses/by/4.0/"
+    assert desc["sources"] == [{"title": "ITU"}, {"title": "World Bank"}]  # no path outside the package
 
 
 def test_an_undocumented_field_is_refused() -> None:
@@ -89,7 +98,8 @@ def test_field_docs_cover_the_published_tables() -> None:
         assert list(FIELD_DOCS[name]) == list(table.columns), name
 
 
-def test_database_rule_writes_a_package_whose_csvs_match_the_descriptor(tmp_path: Path) -> None:
+def _write_package(tmp_path: Path) -> Path:
+    """Run the database rule on :func:`frames` and the real catalogue; return the package folder."""
     f = frames()
     write_table(f["panel"], tmp_path / "panel.parquet", tables.PANEL)
     write_table(f["economies"], tmp_path / "economies.csv", tables.ECONOMIES)
@@ -117,9 +127,39 @@ def test_database_rule_writes_a_package_whose_csvs_match_the_descriptor(tmp_path
             name="database",
         )
     )
+    return tmp_path / "db"
+
+
+def test_database_rule_writes_a_package_whose_csvs_match_the_descriptor(tmp_path: Path) -> None:
+    _write_package(tmp_path)
     desc = json.loads((tmp_path / "db" / "datapackage.json").read_text())
     for res in desc["resources"]:
         with open(tmp_path / "db" / res["path"], encoding="utf-8") as fh:
             header = next(csv.reader(fh))
         assert header == [fld["name"] for fld in res["schema"]["fields"]], res["name"]
-    assert "2000-2015" in desc["description"]
+    # the span of the data, then the analysis window (not the window as if it were the span)
+    assert "values for 2015-2015, of which the analyses use 2000-2015" in desc["description"]
+
+
+def test_the_package_is_valid_for_frictionless_and_its_keys_are_checked(tmp_path: Path) -> None:
+    """``frictionless validate`` of the written package: valid; then a panel value whose economy is
+    not in economies.csv (a broken foreign key) and a repeated primary key are reported."""
+    import frictionless
+
+    folder = _write_package(tmp_path)
+    report = frictionless.validate(folder / "datapackage.json")
+    assert report.valid, report.flatten(["type", "note"])
+    panel = (folder / "panel.csv").read_text(encoding="utf-8")
+    lines = panel.splitlines(keepends=True)
+    (folder / "panel.csv").write_text(panel + lines[1].replace("KEN", "ATL", 1) + lines[1], encoding="utf-8")
+    errors = frictionless.validate(folder / "datapackage.json").flatten(["type"])
+    assert ["foreign-key"] in errors and ["primary-key"] in errors
+
+
+def test_a_licence_without_an_identifier_is_named() -> None:
+    from scripts.core.errors import InputError
+    from scripts.harmonize.datapackage import licence
+
+    assert licence("CC BY-SA 4.0")["name"] == "CC-BY-SA-4.0"
+    with pytest.raises(InputError, match="licence 'Some terms' of a raw file has no identifier"):
+        licence("Some terms")

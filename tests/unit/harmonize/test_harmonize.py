@@ -216,30 +216,82 @@ def test_duplicate_series_value_names_both_rows() -> None:
     assert "duplicate" in msg and "row=5" in msg and "row=6" in msg
 
 
-def test_range_validation_flags_and_rejects() -> None:
-    panel = contract.conform(
-        pd.DataFrame(
-            {
-                "iso3": ["NAM", "NAM"],
-                "year": [2005, 2006],
-                "indicator": ["internet", "internet"],
-                "value": [100.4, 101.0],
-                "source": "s",
-                "series": "NET",
-                "file": "f.csv",
-                "row": [7, 8],
-                "column": ["2005", "2006"],
-            }
-        ),
-        tables.PANEL,
+BOUNDS = pd.DataFrame(
+    {
+        "indicator": ["internet", "population", "subs_per100", "growth"],
+        "min": [0.0, 0.0, 0.0, np.nan],
+        "max": [100.0, np.nan, 200.0, np.nan],
+        "unit": ["percent", "people", "per 100 people", "percent"],
+    }
+)
+
+
+def test_an_out_of_range_value_is_dropped_with_its_reason_and_listed() -> None:
+    """180% Internet users never reaches the panel: the superseded series fills the cell; 100.4
+    is within the tolerance; a -5 in a superseded series is dropped and listed too."""
+    o = pd.concat(
+        [
+            obs([("Namibia", "NAM", 2005, "NET", 180.0), ("Namibia", "NAM", 2006, "NET", 100.4)]),
+            obs(
+                [("Namibia", "", 2005, "NET2", 4.4), ("Namibia", "", 2006, "NET2", -5.0)],
+                source="t",
+                file="g.xls",
+            ),
+        ],
+        ignore_index=True,
     )
-    ind = pd.DataFrame({"indicator": ["internet"], "min": [0.0], "max": [100.0], "unit": ["percent"]})
-    rep = validate_ranges(panel, ind, tolerance=0.5, mode="flag")
-    assert len(rep) == 1 and rep.loc[0, "year"] == 2006 and rep.loc[0, "rule"] == "above maximum"
+    tr = trail_for(o, bounds=BOUNDS, tolerance=0.5)
+    fate = {(r.source, r.year): (r.fate, r.detail) for r in tr.itertuples()}
+    assert fate[("s", 2005)] == ("out of range", "above maximum 100 (tolerance 0.5)")
+    assert fate[("t", 2005)] == ("kept", "")  # the next series by precedence
+    assert fate[("s", 2006)] == ("kept", "")
+    assert fate[("t", 2006)] == ("out of range", "below minimum 0 (tolerance 0.5)")  # superseded, but checked
+    panel = build_panel(tr).set_index(["year"])["value"]
+    assert panel.to_dict() == {2005: 4.4, 2006: 100.4}
+    rec = reconciliation(tr)
+    assert (rec["read"] == rec["kept"] + rec["dropped"]).all() and rec["read"].sum() == len(o)
+    assert rec["dropped: out of range"].tolist() == [1, 1]
+
+    rep = validate_ranges(tr, BOUNDS, tolerance=0.5, mode="drop")
+    assert rep[["year", "source", "value", "rule", "bound"]].values.tolist() == [
+        [2005, "s", 180.0, "above maximum", 100.0],
+        [2006, "t", -5.0, "below minimum", 0.0],
+    ]
+    assert rep.loc[1, "file"] == "g.xls"
     with pytest.raises(InputError) as exc:
-        validate_ranges(panel, ind, tolerance=0.5, mode="reject")
+        validate_ranges(tr, BOUNDS, tolerance=0.5, mode="reject")
     msg = str(exc.value)
-    assert "f.csv" in msg and "row 8" in msg and "column 2006" in msg and "above maximum" in msg
+    assert "f.csv" in msg and "above maximum 100" in msg and "2 value(s) in all" in msg
+    assert "validation.out_of_range: drop" in msg
+
+
+def test_an_impossible_population_divides_nothing() -> None:
+    """Variant: a negative population (a plain series) is dropped before it serves as the
+    denominator of a per-capita series, which is then not convertible; a per-capita value
+    outside its bounds after the transform is dropped too."""
+    o = obs(
+        [
+            ("Namibia", "NAM", 2005, "POP", -2_000_000.0),
+            ("Namibia", "NAM", 2005, "CNT", 30_000.0),
+            ("Namibia", "NAM", 2006, "POP", 1_000.0),
+            ("Namibia", "NAM", 2006, "CNT", 30_000.0),  # 3000 per 100 people
+        ]
+    )
+    tr = trail_for(o, bounds=BOUNDS, tolerance=0.5)
+    fate = {(r.series, r.year): r.fate for r in tr.itertuples()}
+    assert fate == {
+        ("POP", 2005): "out of range",
+        ("CNT", 2005): "not convertible",
+        ("POP", 2006): "kept",
+        ("CNT", 2006): "out of range",
+    }
+    rep = validate_ranges(tr, BOUNDS, tolerance=0.5, mode="drop")
+    assert rep["value"].tolist() == [-2_000_000.0, 3000.0]
+
+
+def test_without_bounds_nothing_is_out_of_range() -> None:
+    o = obs([("Namibia", "NAM", 2005, "NET", 1e9)])
+    assert trail_for(o)["fate"].tolist() == ["kept"]
 
 
 def test_income_group_by_year_uses_history_then_nearest() -> None:
@@ -295,7 +347,8 @@ def test_spike_flag_names_tonga_2002_and_keeps_the_value() -> None:
     assert flag_spikes(panel, ind, threshold=6.0, min_points=5).empty
     assert len(panel) == 7  # a flag, not a drop
     contract.conform(rep, tables.VALIDATION)
-    # A value already reported out of range is reported once, as out of range.
-    ranges = validate_ranges(panel, ind.assign(min=0.0, max=150.0), tolerance=0.5, mode="flag")
+    # A value already reported out of range (and so dropped, see assign_fates) is reported once, as out of range.
+    as_trail = panel.assign(value_out=panel["value"], fate=np.where(panel["year"] == 2002, "out of range", "kept"))
+    ranges = validate_ranges(as_trail, ind.assign(min=0.0, max=150.0), tolerance=0.5, mode="drop")
     assert ranges["year"].tolist() == [2002]
     assert flag_spikes(panel, ind, threshold=5.0, min_points=5, flagged=ranges).empty

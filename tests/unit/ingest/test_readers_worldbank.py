@@ -94,8 +94,8 @@ def test_api_fixture_values_rows_and_columns() -> None:
     empty = _one(df, "NAM", "IT.NET.USER.ZS", 2006)
     assert empty["row"] == 6 and empty["column"] == "2006" and math.isnan(empty["value"])
 
-    # a country named "NA" with code "NA" stays text; '..' is missing; exponents and signs parse
-    na = df[df["entity_code"] == "NA"].sort_values("year")
+    # a country named "NA" with code "NAN" stays text; '..' is missing; exponents and signs parse
+    na = df[df["entity_code"] == "NAN"].sort_values("year")
     assert list(na["entity_raw"]) == ["NA", "NA", "NA"]
     assert list(na["row"]) == [7, 7, 7]
     assert math.isnan(na["value"].iloc[0])
@@ -383,6 +383,19 @@ def test_metadata_country_unknown_income_group(tmp_path: Path) -> None:
     assert (err.row, err.column) == (7, "IncomeGroup") and "Middle income" in err.problem
 
 
+def test_metadata_country_names_every_unknown_income_group_and_malformed_code(tmp_path: Path) -> None:
+    """Issue 10.2/10.3 in a companion file: two renamed groups, both named; '#N/A' as a code."""
+    text = META_TEXT.replace('"Upper middle income"', '"Middle income"').replace('"Low income"', '"Poor"')
+    err = _meta_error(tmp_path, text)
+    assert (err.row, err.column) == (4, "IncomeGroup")
+    assert (
+        "2 such cells in this file: row 4, column IncomeGroup: 'Poor'; row 7, column IncomeGroup: 'Middle income'"
+        in (err.problem)
+    )
+    err = _meta_error(tmp_path, META_TEXT.replace('"NAM"', '"#N/A"'))
+    assert (err.row, err.column) == (7, "Country Code") and "'#N/A' is not an alpha-3 code" in err.problem
+
+
 def test_metadata_country_duplicate_code(tmp_path: Path) -> None:
     err = _meta_error(tmp_path, META_TEXT.replace('"IND"', '"ABW"'))
     assert "duplicate" in err.problem and "row=2" in err.problem and "row=9" in err.problem
@@ -443,7 +456,7 @@ def test_datahub_fixture() -> None:
     assert set(df["series"]) == {"IT.NET.USER.ZS"} and set(df["column"]) == {"Value"}
     nam = _one(df, "NAM", "IT.NET.USER.ZS", 2005)
     assert (nam["row"], nam["entity_raw"], nam["value"]) == (3, "Namibia", 4.01)
-    na = _one(df, "NA", "IT.NET.USER.ZS", 2005)
+    na = _one(df, "NAN", "IT.NET.USER.ZS", 2005)
     assert (na["row"], na["entity_raw"], na["value"]) == (4, "NA", 12.5)
     kor = _one(df, "KOR", "IT.NET.USER.ZS", 2005)
     assert (kor["row"], kor["entity_raw"]) == (5, "Korea, Rep.")
@@ -644,7 +657,7 @@ CO2 = "CO2 emissions (metric tons per capita)"
 DATABANK_ROWS: list[list[object]] = [
     ["Country", "Code", "Series Name", 2004, 2005],  # row 1
     ["Namibia", "NAM", GDP, "..", 3148.5],  # row 2
-    ["NA", "NA", GDP, 10, ".."],  # row 3
+    ["NA", "NAN", GDP, 10, ".."],  # row 3
     ["Namibia", "NAM", CO2, 1.25, None],  # row 4
     [],  # row 5
     [],  # row 6
@@ -689,7 +702,7 @@ def test_databank_fixture(tmp_path: Path) -> None:
     nam = _one(df, "NAM", "NY.GDP.PCAP.KD", 2005)
     assert (nam["row"], nam["column"], nam["entity_raw"], nam["value"]) == (2, "'Data'!E", "Namibia", 3148.5)
     assert math.isnan(_one(df, "NAM", "NY.GDP.PCAP.KD", 2004)["value"])
-    na = _one(df, "NA", "NY.GDP.PCAP.KD", 2004)
+    na = _one(df, "NAN", "NY.GDP.PCAP.KD", 2004)
     assert (na["entity_raw"], na["row"], na["column"], na["value"]) == ("NA", 3, "'Data'!D", 10.0)
     co2 = _one(df, "NAM", "EN.ATM.CO2E.PC", 2005)
     assert co2["row"] == 4 and math.isnan(co2["value"])

@@ -182,7 +182,13 @@ def test_harmoniser_recovers_the_observed_panel(synth, written):
     entities = resolve_entities(obs, universe, cat["entities"])
     assert set(entities["entity_fate"]) == {"economy", "aggregate"}
     trail = assign_fates(
-        obs, cat["series"], entities, population_indicator="population", first_year=None, last_year=None
+        obs,
+        cat["series"],
+        entities,
+        population_indicator="population",
+        first_year=None,
+        last_year=None,
+        bounds=cat["indicators"][["indicator", "min", "max"]],
     )
     assert (
         trail.loc[trail["entity_code"].isin(set(synth.aggregates["iso3"])), "fate"].isin(["aggregate", "missing"])
@@ -193,7 +199,8 @@ def test_harmoniser_recovers_the_observed_panel(synth, written):
     m = panel.merge(want, on=["iso3", "year", "indicator"], how="outer", suffixes=("", "_want"), indicator=True)
     assert (m["_merge"] == "both").all()
     np.testing.assert_array_equal(m["value"].to_numpy(), m["value_want"].to_numpy())
-    assert validate_ranges(panel, cat["indicators"], tolerance=0.0, mode="flag").empty
+    # Synthetic values respect the catalogue's bounds exactly: none is dropped as out of range.
+    assert validate_ranges(trail, cat["indicators"], tolerance=0.0, mode="drop").empty
 
 
 def test_truth_json_and_readme(cfg, synth, written):

@@ -72,9 +72,15 @@ def _second_duplicate(keys: list[tuple[str, ...]]) -> int | None:
 def _check_ratios(
     ser: list[dict[str, str]], series: str | Path, known: set[str], ratio_denominators: Mapping[str, list[str]]
 ) -> None:
-    """Raise :class:`ConfigError` for a ratio series without denominators, or a denominator not in the catalogue."""
+    """Raise :class:`ConfigError` for a ratio series without denominators, or a denominator not in the catalogue.
+
+    Denominators are checked only for indicators that some series of series.csv divides
+    (a catalogue whose series give the ratio ready-made, as the synthetic data's do, needs
+    none of them); the indicator named by each entry must be in the catalogue either way.
+    """
+    divided = {r["indicator"] for r in ser if r["transform"] == "ratio"}
     for target, denominators in ratio_denominators.items():
-        unknown = [x for x in [target, *denominators] if x not in known]
+        unknown = [x for x in [target, *(denominators if target in divided else [])] if x not in known]
         if unknown:
             raise ConfigError(
                 problem=f"harmonize.ratio_denominators.{target} names {unknown}, not in indicators.csv"

@@ -161,6 +161,11 @@ def test_the_catalogue_check_wants_denominators_for_every_ratio_series(tmp_path)
     with pytest.raises(ConfigError) as err:
         check_catalogue(ind, ser, ent, ["s"], {"bw_per_user": ["population", "internet_users"]})
     assert "internet_users" in str(err.value) and "internet_pct" in str(err.value)
+    # Denominators of an indicator no series divides are not needed (a catalogue giving the ratio ready-made,
+    # as the synthetic data's does), but the indicator an entry names must exist.
+    check_catalogue(ind, ser, ent, ["s"], {"bw_per_user": ["population", "internet_pct"], "internet_pct": ["gdp"]})
+    with pytest.raises(ConfigError, match="internet_pc"):
+        check_catalogue(ind, ser, ent, ["s"], {"bw_per_user": ["population", "internet_pct"], "internet_pc": []})
 
 
 def test_group_codes_are_aggregates_whatever_the_code() -> None:

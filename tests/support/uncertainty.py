@@ -1,0 +1,80 @@
+"""Helpers of the uncertainty tests: the ASEM index prepared as the stage prepares one, and the ordinary path."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from scripts.core.config import load_yaml, validate_config
+from scripts.index.framework import framework_from_coinr_imeta, load_framework
+from scripts.index.prepare import PreparedIndex, index_spec, run_index
+from scripts.uncertainty.inputs import Choices, InputSpace
+from support import ROOT
+
+ASEM = ROOT / "data" / "external" / "asem"
+
+
+def merged_config(overlay: str) -> dict[str, Any]:
+    """config/config.yaml with ``overlay`` (a path under the project) merged on top, validated."""
+
+    def merge(base: dict, top: dict) -> dict:
+        out = dict(base)
+        for k, v in top.items():
+            out[k] = merge(base[k], v) if isinstance(v, dict) and isinstance(base.get(k), dict) else v
+        return out
+
+    config = merge(load_yaml(ROOT / "config" / "config.yaml"), load_yaml(ROOT / overlay))
+    return validate_config(config, project_root=ROOT)
+
+
+def asem_prepared(settings: dict[str, Any]) -> PreparedIndex:
+    """COINr's ASEM example (raw indicators, 63 missing cells) as a prepared index with ``settings``."""
+    idata = pd.read_csv(ASEM / "iData.csv", keep_default_na=False, na_values=[""])
+    imeta = pd.read_csv(ASEM / "iMeta.csv", keep_default_na=False, na_values=[""])
+    fw = load_framework(framework_from_coinr_imeta(imeta), source="data/external/asem/iMeta.csv")
+    wide = idata[list(fw.leaves)].astype(float)
+    wide.index = pd.MultiIndex.from_arrays([idata["uCode"], idata["Time"]], names=["iso3", "year"])
+    wide = wide.sort_index()
+    report = pd.DataFrame({"indicator": list(fw.leaves), "status": "used", "reason": ""})
+    return PreparedIndex(fw, index_spec(settings), wide, report, settings["treatment"])
+
+
+def noisy_draws(wide: pd.DataFrame, m: int, seed: int = 5) -> dict[int, pd.DataFrame]:
+    """Draw 0 = ``wide``; draws 1..m multiply every value by a seeded factor in [0.9, 1.1]."""
+    rng = np.random.default_rng(seed)
+    out = {0: wide}
+    for d in range(1, m + 1):
+        out[d] = wide * rng.uniform(0.9, 1.1, wide.shape)
+    return out
+
+
+def ordinary_root(
+    prepared: PreparedIndex, wides: dict[int, pd.DataFrame], space: InputSpace, choices: Choices, i: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Root scores and ranks of replication ``i`` by the ordinary engine: a rebuilt framework, one run_index call."""
+    fw = prepared.framework
+    raw = fw.raw_weights()
+    factors = choices.factors[i]
+    perturbed = fw.with_weights({n: raw[n] * factors[j] for j, n in enumerate(space.nodes) if n != fw.root})
+    d = int(choices.dropped[i])
+    if d > 0:
+        perturbed = perturbed.drop_leaves([space.dropped[d]])
+    winmax = space.treatments[choices.treatment[i]]
+    treatment = (
+        {"method": "none"}
+        if winmax is None
+        else {"method": "coinr", "winmax": winmax, "skew": space.skew, "kurtosis": space.kurtosis, "exclude": []}
+    )
+    spec = replace(
+        prepared.spec,
+        normalisation=space.normalisations[choices.normalisation[i]],
+        aggregation=space.aggregations[choices.aggregation[i]],
+        on_nonpositive=space.on_nonpositive,
+    )
+    _, res = run_index(
+        wides[space.draws[choices.draw[i]]], perturbed, spec, treatment=treatment, with_contributions=False
+    )
+    return res.node_scores[fw.root].to_numpy(), res.node_ranks[fw.root].to_numpy()

@@ -20,6 +20,7 @@ include: "workflow/rules/ingest.smk"
 include: "workflow/rules/harmonize.smk"
 include: "workflow/rules/impute.smk"
 include: "workflow/rules/index.smk"
+include: "workflow/rules/uncertainty.smk"
 include: "workflow/rules/publish.smk"
 
 

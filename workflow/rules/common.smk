@@ -112,7 +112,14 @@ def all_outputs():
         rules.impute.output + rules.impute_draws.output + rules.impute_accuracy.output + rules.accuracy_figure.output
     )
     indices = expand(rules.index.output.scores, index=list(config["index"]["indices"]))
-    return rules.harmonize.output + rules.database.output + stage3 + indices
+    stage5 = uncertainty_outputs()
+    return rules.harmonize.output + rules.database.output + stage3 + indices + stage5
+
+
+def uncertainty_outputs():
+    """Stage 5: the rank bands (and their gathered tables) of every index of uncertainty.indices."""
+    analysed = list(config["uncertainty"]["indices"])
+    return expand(rules.uncertainty.output, index=analysed)
 
 
 def published_outputs():

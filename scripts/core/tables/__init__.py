@@ -52,3 +52,8 @@ from scripts.core.tables.ingest import (
     GROUPS,
     OBSERVATIONS,
 )
+from scripts.core.tables.uncertainty import (
+    BAND_YEARS,
+    RANK_BANDS,
+    REPLICATIONS,
+)

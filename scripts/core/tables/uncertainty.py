@@ -1,0 +1,54 @@
+"""Tables of stage 5 (results/05_uncertainty/<index>): replications, rank bands, Sobol indices."""
+
+from __future__ import annotations
+
+from scripts.core.contract import Table
+
+#: The index's root score and rank in every Monte Carlo replication (chunk files; the latest year in replications.parquet).
+REPLICATIONS = Table(
+    "replication",
+    {
+        "replication": "int64",  # 0..N-1; its choices are seeded from (seed, replication), whatever the chunking
+        "iso3": "string",
+        "year": "int64",
+        "score": "float64",  # root score, normalised scale times final_scale; NaN when the economy-year has none
+        "rank": "float64",  # within the year, 1 = best, ties share the lowest rank
+    },
+    ("replication", "iso3", "year"),
+)
+
+#: Rank and score bands of every economy-year over the replications (drawn by the publishing stage).
+RANK_BANDS = Table(
+    "rank band",
+    {
+        "iso3": "string",
+        "year": "int64",
+        "nominal_rank": "float64",  # the published rank (results/04_index/<index>/scores.csv)
+        "median_rank": "float64",  # median over the replications that scored the economy-year
+        "rank_p05": "float64",  # 5th percentile of the rank (numpy linear interpolation): the band's best end
+        "rank_p95": "float64",  # 95th percentile: the band's worst end
+        "rank_min": "float64",  # best rank in any replication
+        "rank_max": "float64",  # worst rank in any replication
+        "band_width": "float64",  # rank_p95 - rank_p05, in rank places
+        "score_nominal": "float64",  # the published root score
+        "score_median": "float64",
+        "score_p05": "float64",  # 5th percentile of the root score
+        "score_p95": "float64",  # 95th percentile of the root score
+        "replications": "int64",  # replications that gave the economy-year a score
+    },
+    ("iso3", "year"),
+)
+
+#: Per year: how wide the rank bands are, and the economies whose band is widest.
+BAND_YEARS = Table(
+    "band year",
+    {
+        "year": "int64",
+        "economies": "int64",  # economies with a band
+        "mean_width": "float64",  # mean band_width, rank places
+        "median_width": "float64",
+        "max_width": "float64",
+        "widest": "string",  # the economies with the widest bands, widest first, ';'-separated
+    },
+    ("year",),
+)

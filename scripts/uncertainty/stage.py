@@ -1,0 +1,101 @@
+"""Stage 5, the ``uncertainty_chunk``, ``uncertainty`` and ``sensitivity`` rules.
+
+``uncertainty_chunk`` computes one chunk of the Monte Carlo replications of an index
+with the batched engine; ``uncertainty`` gathers the chunks into rank bands, per-year
+band summaries and the latest year's replication scores; ``sensitivity`` runs the
+Sobol' design and writes the Sobol indices with their confidence intervals and the
+convergence table.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import pandas as pd
+
+from scripts.core import tables
+from scripts.core.catalogue import load_catalogue
+from scripts.core.contract import read_table, write_table
+from scripts.core.io import read_csv
+from scripts.core.logs import setup_logging
+from scripts.uncertainty.bands import band_years, chunk_replications, rank_bands, replication_choices, replication_table
+from scripts.uncertainty.batched import BatchedIndex
+from scripts.uncertainty.data import batched_index
+
+log = logging.getLogger("ictmdg")
+
+
+def _engine(snakemake: Any) -> BatchedIndex:
+    p, inp = snakemake.params, snakemake.input
+    cat = load_catalogue(inp.indicators, inp.series, inp.entities, p.source_ids)
+    imputed = pd.concat(
+        [read_table(inp.imputed, tables.IMPUTED), read_table(inp.draws, tables.IMPUTED)], ignore_index=True
+    )
+    start = time.perf_counter()
+    engine = batched_index(
+        p.name,
+        p.index,
+        p.inputs,
+        read_csv(inp.framework, dtype=str),
+        cat["indicators"],
+        imputed,
+        read_table(inp.screening, tables.SCREENING),
+        p.first,
+        p.last,
+        framework_file=p.framework_rel,
+    )
+    s = engine.space
+    log.info(
+        "index %s: %d economy-years x %d indicators; inputs %s (%d variables); prepared in %.2f s",
+        p.name,
+        len(engine.index),
+        len(engine.framework.leaves),
+        ", ".join(f"{k} ({n})" for k, n in s.discrete.items()) + (f", weights (+/-{s.spread:g})" if s.spread else ""),
+        len(s.variables),
+        time.perf_counter() - start,
+    )
+    return engine
+
+
+def uncertainty_chunk(snakemake: Any) -> None:
+    """Compute chunk ``wildcards.chunk`` of the Monte Carlo replications of one index (REPLICATIONS)."""
+    setup_logging(snakemake)
+    p = snakemake.params
+    engine = _engine(snakemake)
+    reps = chunk_replications(int(p.replications), int(p.chunks), int(snakemake.wildcards.chunk))
+    start = time.perf_counter()
+    choices = replication_choices(engine.space, int(p.seed), reps)
+    scores = engine.scores(choices, batch=int(p.batch))
+    table = replication_table(engine, reps, scores)
+    elapsed = time.perf_counter() - start
+    log.info(
+        "replications %d-%d: %d in %.2f s (%.0f per second, with ranks)",
+        reps[0] if len(reps) else 0,
+        reps[-1] if len(reps) else -1,
+        len(reps),
+        elapsed,
+        len(reps) / elapsed if elapsed > 0 else float("nan"),
+    )
+    write_table(table, snakemake.output.replications, tables.REPLICATIONS, strings=["iso3"])
+
+
+def uncertainty(snakemake: Any) -> None:
+    """Gather the chunks of one index into RANK_BANDS, BAND_YEARS and the latest year's replications."""
+    setup_logging(snakemake)
+    inp, out = snakemake.input, snakemake.output
+    reps = pd.concat([read_table(f, tables.REPLICATIONS) for f in inp.chunks], ignore_index=True)
+    scores = read_table(inp.scores, tables.SCORES)
+    root = read_csv(inp.framework, dtype=str)
+    root = root.loc[root["parent"].fillna("").str.strip() == "", "node"].iloc[0]
+    nominal = scores[scores["node"] == root]
+    bands = rank_bands(reps, nominal)
+    years = band_years(bands, int(snakemake.params.widest))
+    latest = int(reps["year"].max())
+    write_table(bands, out.bands, tables.RANK_BANDS)
+    write_table(years, out.years, tables.BAND_YEARS)
+    last = reps[reps["year"] == latest].sort_values(["replication", "iso3"], ignore_index=True)
+    write_table(last, out.latest, tables.REPLICATIONS)
+    for r in years.itertuples():
+        log.info("%d: %d economies, mean rank band %.1f places, widest %s", r.year, r.economies, r.mean_width, r.widest)

@@ -78,3 +78,58 @@ def ordinary_root(
         wides[space.draws[choices.draw[i]]], perturbed, spec, treatment=treatment, with_contributions=False
     )
     return res.node_scores[fw.root].to_numpy(), res.node_ranks[fw.root].to_numpy()
+
+
+TOY_FRAMEWORK = pd.DataFrame(
+    {
+        "node": ["idx", "p1", "p2", "a", "b", "c", "d", "e"],
+        "parent": ["", "idx", "idx", "p1", "p1", "p2", "p2", "p2"],
+        "weight": [1, 1, 2, 1, 1, 1, 1, 2],
+        "direction": [np.nan, np.nan, np.nan, 1, -1, 1, 1, 1],
+    }
+)
+TOY_INDEX = {
+    "treatment": {"method": "coinr", "winmax": 2, "skew": 2.0, "kurtosis": 3.5, "exclude": []},
+    "normalisation": {"method": "minmax", "range": [0, 100]},
+    "weighting": {"default": "explicit"},
+    "aggregation": {"default": "arithmetic"},
+    "min_share": 0.5,
+    "on_nonpositive": "refuse",
+    "final_scale": None,
+}
+TOY_INPUTS = {
+    "imputation": {"vary": True},
+    "treatment": {"vary": True, "untreated": True, "winmax": [2, 4]},
+    "normalisation": {
+        "vary": True,
+        "alternatives": [{"method": "minmax", "range": [0, 100]}, {"method": "zscore", "mean": 0, "sd": 1}],
+    },
+    "weights": {"vary": True, "spread": 0.25, "levels": []},
+    "aggregation": {"vary": True, "methods": ["arithmetic", "geometric"], "on_nonpositive": "shift"},
+    "leave_one_out": {"vary": True},
+}
+
+
+def toy_prepared(units: int = 12, years: int = 3, seed: int = 3) -> PreparedIndex:
+    """A small index (2 pillars, 5 indicators, a few missing and skewed values) ready to compute."""
+    fw = load_framework(TOY_FRAMEWORK)
+    rng = np.random.default_rng(seed)
+    idx = pd.MultiIndex.from_product(
+        [[f"U{i:02d}" for i in range(units)], range(2000, 2000 + years)], names=["iso3", "year"]
+    )
+    values = rng.lognormal(2.0, 1.0, size=(len(idx), len(fw.leaves)))
+    values[rng.uniform(size=values.shape) < 0.08] = np.nan
+    wide = pd.DataFrame(values, index=idx, columns=list(fw.leaves))
+    report = pd.DataFrame({"indicator": list(fw.leaves), "status": "used", "reason": ""})
+    return PreparedIndex(fw, index_spec(TOY_INDEX), wide, report, TOY_INDEX["treatment"])
+
+
+def toy_engine(inputs: dict[str, Any] | None = None):
+    """The batched engine of :func:`toy_prepared` with two noisy imputation draws."""
+    from scripts.uncertainty.batched import BatchedIndex
+    from scripts.uncertainty.inputs import input_space
+
+    prepared = toy_prepared()
+    wides = noisy_draws(prepared.wide, 2)
+    space = input_space(inputs or TOY_INPUTS, TOY_INDEX, prepared.framework, sorted(wides), index="toy")
+    return BatchedIndex(prepared, wides, space)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scripts.core.contract import Table
 
-#: The index's root score and rank in every Monte Carlo replication (chunk files; the latest year in replications.parquet).
+#: The root score and rank in every Monte Carlo replication (chunk files; the latest year: replications_latest).
 REPLICATIONS = Table(
     "replication",
     {

@@ -117,9 +117,9 @@ def all_outputs():
 
 
 def uncertainty_outputs():
-    """Stage 5: the rank bands (and their gathered tables) of every index of uncertainty.indices."""
+    """Stage 5: the rank bands, band summaries, Sobol indices and convergence of every index of uncertainty.indices."""
     analysed = list(config["uncertainty"]["indices"])
-    return expand(rules.uncertainty.output, index=analysed)
+    return expand(rules.uncertainty.output, index=analysed) + expand(rules.sensitivity.output, index=analysed)
 
 
 def published_outputs():

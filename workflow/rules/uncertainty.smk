@@ -91,3 +91,51 @@ rule uncertainty:
         "Rank bands of index {wildcards.index}"
     script:
         entry_point("uncertainty")
+
+
+rule sensitivity:
+    input:
+        unpack(uncertainty_inputs),
+        scores=rules.index.output.scores,
+    output:
+        sobol=report(
+            f"{RESULTS}/05_uncertainty/{{index}}/sobol.csv",
+            caption="../report/sobol.rst",
+            category="Uncertainty",
+            subcategory="{index}",
+        ),
+        convergence=report(
+            f"{RESULTS}/05_uncertainty/{{index}}/sobol_convergence.csv",
+            caption="../report/sobol_convergence.rst",
+            category="Uncertainty",
+            subcategory="{index}",
+        ),
+    log:
+        log_path("05_uncertainty", "sensitivity_{index}"),
+    benchmark:
+        bench_path("05_uncertainty", "sensitivity_{index}")
+    wildcard_constraints:
+        index="[a-z][a-z0-9_]*",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=30,
+    params:
+        **leaves(
+            first="analysis.first_year",
+            last="analysis.last_year",
+            seed="seed",
+            batch="uncertainty.batch",
+            inputs="uncertainty.inputs",
+            sobol="uncertainty.sobol",
+        ),
+        name=lambda w: w.index,
+        index=lambda w: config["index"]["indices"][w.index],
+        framework_rel=lambda w: config["index"]["indices"][w.index]["framework"],
+        source_ids=SOURCE_IDS,
+    message:
+        "Sobol sensitivity analysis of index {wildcards.index}"
+    script:
+        entry_point("sensitivity")

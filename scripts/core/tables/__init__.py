@@ -56,4 +56,6 @@ from scripts.core.tables.uncertainty import (
     BAND_YEARS,
     RANK_BANDS,
     REPLICATIONS,
+    SOBOL,
+    SOBOL_CONVERGENCE,
 )

@@ -52,3 +52,33 @@ BAND_YEARS = Table(
     },
     ("year",),
 )
+
+#: First-order and total Sobol' indices of every uncertain input, for the two targets (latest year).
+SOBOL = Table(
+    "sobol index",
+    {
+        "target": "string",  # "mean_rank_shift" (one value per input) or "rank" (per economy)
+        "iso3": "string",  # the economy of a "rank" row; "" for mean_rank_shift
+        "input": "string",  # imputation | treatment | normalisation | weights | aggregation | leave_one_out
+        "first_order": "float64",  # share of the target's variance due to the input alone
+        "first_order_conf": "float64",  # half-width of its bootstrap confidence interval (z x sd)
+        "total": "float64",  # share due to the input including all its interactions
+        "total_conf": "float64",
+    },
+    ("target", "iso3", "input"),
+)
+
+#: The mean_rank_shift indices on growing prefixes of the design: have they settled?
+SOBOL_CONVERGENCE = Table(
+    "sobol convergence row",
+    {
+        "base_samples": "int64",  # N of the prefix (replications: N x (inputs + 2))
+        "input": "string",
+        "first_order": "float64",
+        "first_order_conf": "float64",
+        "total": "float64",
+        "total_conf": "float64",
+        "settled": "bool",  # this and every larger N within the tolerance of the largest N
+    },
+    ("base_samples", "input"),
+)

@@ -18,14 +18,15 @@ a framework and computes one index per call. Here the framework is validated onc
 3. *Weights*: each replication's raw weights (nominal times its factors) are
    normalised within every parent; missing children are re-weighted over the available
    ones and ``min_share`` is applied, as in :func:`scripts.index.aggregate.aggregate_arrays`.
-4. *Aggregation* bottom-up with einsum over the children (arithmetic, or geometric with
+4. *Aggregation* bottom-up: replications that share a data triple are computed together,
+   the indicator children of a node as one matrix product of the data with the
+   replications' weights (arithmetic, or geometric on logs with
    the engine's ``shift`` rule: ``k = 1 - min`` of the values entering the node, over
    all economy-years), then ``final_scale``.
 
-Ranks (1 = best within the year, ties share the lowest rank) come from the engine's
-:func:`scripts.index.normalise.group_rank`. Replications are split by aggregation
-method and into batches of ``batch`` so memory stays at about
-``batch x economy-years x indicators x 8`` bytes per array.
+Ranks are the engine's (1 = best within the year, ties share the lowest rank).
+Replications are grouped by data triple and aggregation method, at most ``batch`` at a
+time, so memory stays at about ``batch x economy-years x 8`` bytes per node.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from scripts.core.errors import ConfigError, InvariantError
-from scripts.index.normalise import group_rank, normalise
+from scripts.index.normalise import normalise
 from scripts.index.outliers import treat_outliers
 from scripts.index.prepare import PreparedIndex
 from scripts.uncertainty.inputs import Choices, InputSpace
@@ -68,13 +69,23 @@ class BatchedIndex:
             self._wides[d] = w
         self.years = self.index.get_level_values(1).to_numpy()
         self.year_codes = pd.factorize(self.years)[0]
+        self._unit_codes = pd.factorize(self.index.get_level_values(0))[0]
+        self._n_years, self._n_units = int(self.year_codes.max()) + 1, int(self._unit_codes.max()) + 1
         self._cache: dict[tuple[int, int, int], np.ndarray] = {}
+        self._treated_cache: dict[tuple[int, int], pd.DataFrame] = {}
+        self._arrays_cache: dict[tuple[int, int, int], list[tuple[np.ndarray, ...]]] = {}
         nodes = list(space.nodes)
         if nodes != list(fw.nodes):
             raise InvariantError("the input space was built for another framework")
         pos = {n: i for i, n in enumerate(nodes)}
-        self._leaf_pos = np.array([pos[leaf] for leaf in leaves])
-        self._aggs = [(pos[a], np.array([pos[c] for c in fw.children(a)])) for a in fw.aggregates]
+        # Per aggregate: its position, its children (indicators first), their data columns and
+        # the positions (in that order) of the aggregate children.
+        self._aggs = []
+        for a in fw.aggregates:
+            kids = [c for c in fw.children(a) if fw.is_leaf(c)] + [c for c in fw.children(a) if not fw.is_leaf(c)]
+            n_leaf = sum(fw.is_leaf(c) for c in kids)
+            cols = np.array([leaves.index(c) for c in kids[:n_leaf]], dtype=np.int64)
+            self._aggs.append((pos[a], np.array([pos[c] for c in kids]), cols, np.arange(n_leaf, len(kids))))
         self._parent = np.array([pos[fw.parent(n)] if n != fw.root else -1 for n in nodes])
         self._root = pos[fw.root]
         self._raw = np.array([1.0 if self._equal_weights() else fw.raw_weights()[n] for n in nodes])
@@ -87,25 +98,26 @@ class BatchedIndex:
         return (w if isinstance(w, str) else next(iter(dict(w).values()))) == "equal"
 
     # ---- data ------------------------------------------------------------------------
-    def normalised(self, draw: int, treatment: int, normalisation: int) -> np.ndarray:
-        """The (economy-years, indicators) normalised values of one data triple (positions in the space)."""
-        key = (draw, treatment, normalisation)
-        if key not in self._cache:
+    def _treated(self, draw: int, treatment: int) -> pd.DataFrame:
+        key = (draw, treatment)
+        if key not in self._treated_cache:
             s = self.space
             data = self._wides[s.draws[draw]]
             winmax = s.treatments[treatment]
             if winmax is not None:
                 data = treat_outliers(
-                    data,
-                    winmax=winmax,
-                    skew_thresh=s.skew,
-                    kurt_thresh=s.kurtosis,
-                    pooled=True,
-                    exclude=s.exclude,
+                    data, winmax=winmax, skew_thresh=s.skew, kurt_thresh=s.kurtosis, pooled=True, exclude=s.exclude
                 ).treated
-            ns = s.normalisations[normalisation]
+            self._treated_cache[key] = data
+        return self._treated_cache[key]
+
+    def normalised(self, draw: int, treatment: int, normalisation: int) -> np.ndarray:
+        """The (economy-years, indicators) normalised values of one data triple (positions in the space)."""
+        key = (draw, treatment, normalisation)
+        if key not in self._cache:
+            ns = self.space.normalisations[normalisation]
             norm = normalise(
-                data,
+                self._treated(draw, treatment),
                 ns.method,
                 directions=self.framework.directions(),
                 params=ns.params,
@@ -115,22 +127,54 @@ class BatchedIndex:
             self._cache[key] = norm.to_numpy(dtype=float)
         return self._cache[key]
 
+    def _arrays(self, triple: tuple[int, int, int]) -> list[tuple[np.ndarray, ...]]:
+        """Per aggregate node, its indicator children's data in a triple, as every replication needs them.
+
+        One tuple per node of ``self._aggs``: (values, observed mask, values with 0 for
+        missing, mask as 0/1, log of the values with 0 = log 1 for missing and
+        non-positive ones, row minimum over the children (inf where none is observed)).
+        """
+        if triple not in self._arrays_cache:
+            x = self.normalised(*triple)
+            parts = []
+            for _, kids, lk, _ in self._aggs:
+                xl = np.ascontiguousarray(x[:, lk])
+                avail = ~np.isnan(xl)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    logx = np.log(np.where(avail & (xl > 0), xl, 1.0))
+                big = np.where(avail, xl, np.inf)
+                rowmin = big.min(axis=1) if xl.shape[1] else np.full(len(xl), np.inf)
+                parts.append((xl, avail, np.where(avail, xl, 0.0), avail.astype(float), logx, rowmin))
+            self._arrays_cache[triple] = parts
+        return self._arrays_cache[triple]
+
     # ---- scores ----------------------------------------------------------------------
     def scores(self, choices: Choices, *, batch: int = 250) -> np.ndarray:
         """Root scores of every replication: (R, economy-years), rows as ``self.index``.
 
         Units: the normalised scale times ``final_scale``; NaN where the root has no score.
+        Replications sharing a data triple and an aggregation method are computed
+        together, at most ``batch`` at a time.
         """
         out = np.empty((len(choices), len(self.index)))
-        for a, method in enumerate(self.space.aggregations):
-            rows = np.flatnonzero(choices.aggregation == a)
-            for start in range(0, len(rows), batch):
-                part = rows[start : start + batch]
-                out[part] = self._scores(choices.take(part), method)
+        sizes = (len(self.space.draws), len(self.space.treatments), len(self.space.normalisations))
+        key = np.ravel_multi_index((choices.draw, choices.treatment, choices.normalisation), sizes)
+        key = key * len(self.space.aggregations) + choices.aggregation
+        order = np.argsort(key, kind="stable")
+        bounds = np.flatnonzero(np.diff(key[order])) + 1
+        for rows in np.split(order, bounds):
+            if not len(rows):
+                continue
+            r0 = rows[0]
+            triple = (int(choices.draw[r0]), int(choices.treatment[r0]), int(choices.normalisation[r0]))
+            method = self.space.aggregations[int(choices.aggregation[r0])]
+            for lo in range(0, len(rows), batch):
+                part = rows[lo : lo + batch]
+                out[part] = self._group_scores(triple, choices.take(part), method).T
         return out
 
     def _weights(self, choices: Choices) -> np.ndarray:
-        """(R, nodes) raw weights: nominal x factors, 0 for nodes without an indicator left."""
+        """(R, nodes) raw weights: nominal x factors, 0 for the left-out indicator and nodes left without one."""
         w = self._raw[None, :] * choices.factors
         dropped = choices.dropped
         has = dropped > 0
@@ -141,37 +185,77 @@ class BatchedIndex:
             w = np.where(dead & has[:, None], 0.0, w)
         return w
 
-    def _scores(self, choices: Choices, method: str) -> np.ndarray:
-        stack = np.stack([self.normalised(*k) for k in zip(choices.draw, choices.treatment, choices.normalisation)])
-        drop = choices.dropped
-        if (drop > 0).any():
-            stack[drop > 0, :, drop[drop > 0] - 1] = np.nan
-        vals: dict[int, np.ndarray] = {int(p): stack[:, :, j] for j, p in enumerate(self._leaf_pos)}
+    def _group_scores(self, triple: tuple[int, int, int], choices: Choices, method: str) -> np.ndarray:
+        """Root scores (economy-years, R) of replications that share one data triple and aggregation method.
+
+        Values of a node are (economy-years, R) arrays. A node's children that are
+        indicators enter through matrix products with the replications' weights (the
+        data are the same for every replication here); a left-out indicator has weight
+        0, so it is neither observed nor counted.
+        """
+        arrays = self._arrays(triple)
         w = self._weights(choices)
+        vals: dict[int, np.ndarray] = {}
         min_share = self.spec.min_share
-        for node, kids in self._aggs:
-            x = np.stack([vals[int(c)] for c in kids], axis=2)
+        for (node, kids, _, ak), (xl, avail, x0, fa, logx, rowmin) in zip(self._aggs, arrays):
             wk = w[:, kids]
             total = wk.sum(axis=1)
             # A node left without indicators has total 0: its weights become 0, so it gets no score.
             wk = wk / np.where(total > 0, total, 1.0)[:, None]
-            avail = ~np.isnan(x)
-            share = np.einsum("rnc,rc->rn", avail.astype(float), wk)
+            wl = wk[:, : xl.shape[1]]  # the indicator children come first (see __init__)
+            share = fa @ wl.T
+            for i in ak:
+                share = share + ~np.isnan(vals[int(kids[i])]) * wk[:, i]
             ok = (share > 0) & (share >= min_share - 1e-12)
             safe = np.where(share > 0, share, 1.0)
             with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
                 if method == "arithmetic":
-                    score = np.einsum("rnc,rc->rn", np.where(avail, x, 0.0), wk) / safe
+                    num = x0 @ wl.T
+                    for i in ak:
+                        num = num + np.nan_to_num(vals[int(kids[i])]) * wk[:, i]
+                    score = num / safe
                 else:
-                    k = self._shift(x, avail & ok[:, :, None], node)
-                    logs = np.log(np.where(avail, x + k[:, None, None], 1.0))
-                    score = np.exp(np.einsum("rnc,rc->rn", logs, wk) / safe) - k[:, None]
+                    k = self._shift(xl, rowmin, wl > 0, [vals[int(kids[i])] for i in ak], ok, node)
+                    # Values <= 0 can only remain in rows without a score or in indicators without
+                    # weight (the left-out one); they take log 1 = 0 like missing values.
+                    if (k == 0).all():
+                        num = logx @ wl.T
+                    else:  # shifted means: the logs differ per replication
+                        xk = xl[:, :, None] + k[None, None, :]
+                        logs = np.log(np.where(avail[:, :, None] & (xk > 0), xk, 1.0))
+                        num = np.einsum("nlr,rl->nr", logs, wl)
+                    for i in ak:
+                        v = vals[int(kids[i])]
+                        num = num + np.log(np.where(np.isnan(v), 1.0, v + k[None, :])) * wk[:, i]
+                    score = np.exp(num / safe) - k[None, :]
             vals[node] = np.where(ok, score, np.nan)
         return vals[self._root] * self._scale
 
-    def _shift(self, x: np.ndarray, used: np.ndarray, node: int) -> np.ndarray:
-        """Per replication, the constant ``k`` added before a geometric mean (0 when all values are > 0)."""
-        lowest = np.where(used, x, np.inf).min(axis=(1, 2))
+    def _shift(
+        self,
+        xl: np.ndarray,
+        rowmin: np.ndarray,
+        wpos: np.ndarray,
+        aggs: list[np.ndarray],
+        ok: np.ndarray,
+        node: int,
+    ) -> np.ndarray:
+        """Per replication, the constant ``k`` added before a geometric mean (0 when all values are > 0).
+
+        ``xl`` holds the indicator children's values (economy-years, l) and ``rowmin``
+        their row minimum, ``wpos`` (R, l) whether each has weight in the replication,
+        ``aggs`` the aggregate children's values (economy-years, R); only rows with a
+        score (``ok``) count, as in the engine.
+        """
+        lowest = np.broadcast_to(rowmin[:, None], ok.shape)
+        partial = np.flatnonzero(~wpos.all(axis=1))
+        if len(partial):  # the left-out indicator's values do not enter the node
+            big = np.where(np.isnan(xl), np.inf, xl)
+            lowest = lowest.copy()
+            lowest[:, partial] = np.where(wpos[partial][None, :, :], big[:, None, :], np.inf).min(axis=2)
+        for v in aggs:
+            lowest = np.minimum(lowest, np.where(np.isnan(v), np.inf, v))
+        lowest = np.where(ok, lowest, np.inf).min(axis=0)
         lowest = np.where(np.isfinite(lowest), lowest, 1.0)
         bad = lowest <= 0
         if bad.any() and self.space.on_nonpositive == "refuse":
@@ -188,5 +272,23 @@ class BatchedIndex:
         return np.where(bad, 1.0 - lowest, 0.0)
 
     def ranks(self, scores: np.ndarray) -> np.ndarray:
-        """Ranks (R, economy-years) of ``scores`` within each year: 1 = best, ties share the lowest rank."""
-        return group_rank(-scores.T, self.year_codes, "min").T
+        """Ranks (R, economy-years) of ``scores`` within each year: 1 = best, ties share the lowest rank.
+
+        The engine's ranks (``group_rank(-scores, years, "min")``), computed on a
+        (replications, years, economies) cube so that one short sort per replication-year
+        replaces the engine's sort of whole columns; NaN stays NaN.
+        """
+        r = scores.shape[0]
+        cube = np.full((r, self._n_years, self._n_units), np.inf)
+        cube[:, self.year_codes, self._unit_codes] = np.where(np.isnan(scores), np.inf, -scores)
+        order = np.argsort(cube, axis=2)
+        ordered = np.take_along_axis(cube, order, axis=2)
+        pos = np.broadcast_to(np.arange(self._n_units, dtype=float), ordered.shape)
+        new_run = np.ones(ordered.shape, dtype=bool)
+        new_run[:, :, 1:] = ordered[:, :, 1:] != ordered[:, :, :-1]
+        first = np.maximum.accumulate(np.where(new_run, pos, 0.0), axis=2) + 1.0
+        ranks = np.empty_like(cube)
+        np.put_along_axis(ranks, order, first, axis=2)
+        out = ranks[:, self.year_codes, self._unit_codes]
+        out[np.isnan(scores)] = np.nan
+        return out

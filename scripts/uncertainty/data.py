@@ -5,31 +5,35 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from scripts.core.errors import InvariantError
-from scripts.index.prepare import PreparedIndex, prepare_index, select_indicators
+from scripts.index.prepare import PreparedIndex, prepare_index
 from scripts.uncertainty.batched import BatchedIndex
 from scripts.uncertainty.inputs import input_space
 
 
-def draw_wides(
-    prepared: PreparedIndex, imputed: pd.DataFrame, screening: pd.DataFrame, first: int, last: int
-) -> dict[int, pd.DataFrame]:
+def draw_wides(prepared: PreparedIndex, imputed: pd.DataFrame) -> dict[int, pd.DataFrame]:
     """Return draw -> wide (iso3, year) x indicator frame, for every draw in ``imputed``.
 
     ``imputed`` holds IMPUTED rows of any draws (0 = the point imputation the index was
-    prepared from, 1..m the multiple imputations). Each draw's frame is selected exactly
-    as :func:`scripts.index.prepare.select_indicators` selects the point imputation, and
-    must have the rows and indicators of ``prepared.wide`` (the draws fill the same
-    cells), else InvariantError. Draw 0 is ``prepared.wide`` itself.
+    prepared from, 1..m the multiple imputations). Each draw's frame has exactly the
+    rows and indicators of ``prepared.wide`` (the economies, years and indicators the
+    index stage selected); a draw that lacks one of its cells, or fills a cell the point
+    imputation left missing, raises InvariantError. Draw 0 is ``prepared.wide`` itself.
     """
-    out = {0: prepared.wide}
-    for d, part in imputed.groupby("draw", sort=True):
-        if int(d) == 0:
-            continue
-        wide, pruned, _ = select_indicators(part, prepared.framework, screening, first, last)
-        if pruned.leaves != prepared.framework.leaves or not wide.index.equals(prepared.wide.index):
+    wide0 = prepared.wide
+    leaves = list(wide0.columns)
+    sel = imputed[(imputed["draw"] != 0) & imputed["indicator"].isin(leaves)]
+    units = set(wide0.index.get_level_values(0))
+    sel = sel[sel["iso3"].isin(units) & sel["year"].isin(set(wide0.index.get_level_values(1)))]
+    cube = sel.set_index(["draw", "iso3", "year", "indicator"])["value"].unstack("indicator")
+    out = {0: wide0}
+    for d, part in cube.groupby(level="draw", sort=True):
+        wide = part.droplevel("draw").reindex(index=wide0.index, columns=leaves).astype("float64")
+        wide.columns.name = None
+        if len(part) != len(wide0) or not np.array_equal(np.isnan(wide.to_numpy()), np.isnan(wide0.to_numpy())):
             raise InvariantError(f"imputation draw {d} does not cover the cells of the point imputation")
         out[int(d)] = wide
     return out
@@ -58,6 +62,6 @@ def batched_index(
         index_settings, framework_table, catalogue, point, screening, first, last, framework_file=framework_file
     )
     used = imputed if inputs["imputation"]["vary"] else point
-    wides = draw_wides(prepared, used, screening, first, last)
+    wides = draw_wides(prepared, used)
     space = input_space(inputs, index_settings, prepared.framework, sorted(wides), index=name)
     return BatchedIndex(prepared, wides, space)

@@ -54,3 +54,14 @@ def test_fixed_inputs_take_no_coordinate_and_the_nominal_choice() -> None:
 def test_data_driven_weights_are_refused_with_the_key() -> None:
     with pytest.raises(ConfigError, match="weighting"):
         input_space(TOY_INPUTS, {**TOY_INDEX, "weighting": "pca"}, toy_prepared().framework, [0], index="toy")
+
+
+def test_ranks_equal_the_engine_ranks_with_ties_gaps_and_missing_scores() -> None:
+    from scripts.index.normalise import group_rank
+
+    engine = toy_engine()
+    rng = np.random.default_rng(4)
+    scores = rng.integers(0, 5, size=(7, len(engine.index))).astype(float)  # many ties
+    scores[rng.uniform(size=scores.shape) < 0.2] = np.nan
+    expect = group_rank(-scores.T, engine.year_codes, "min").T
+    np.testing.assert_array_equal(engine.ranks(scores), expect)

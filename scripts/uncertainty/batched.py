@@ -137,7 +137,7 @@ class BatchedIndex:
         if triple not in self._arrays_cache:
             x = self.normalised(*triple)
             parts = []
-            for _, kids, lk, _ in self._aggs:
+            for _, _kids, lk, _ in self._aggs:
                 xl = np.ascontiguousarray(x[:, lk])
                 avail = ~np.isnan(xl)
                 with np.errstate(invalid="ignore", divide="ignore"):

@@ -24,7 +24,9 @@ samples (a prefix of a Sobol' sequence is a Sobol' design of that size).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -155,3 +157,57 @@ def settled(convergence: pd.DataFrame, tolerance: float) -> pd.Series:
     # within tolerance from this row on: a reversed cumulative AND per input
     ok = close[::-1].groupby(t["input"][::-1]).cummin()[::-1]
     return ok.reindex(convergence.index).astype(bool)
+
+
+def sobol_tables(
+    engine: BatchedIndex, nominal_rank: pd.Series, settings: Mapping[str, Any], seed: int, batch: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run the Sobol' design of ``engine`` and return the SOBOL and SOBOL_CONVERGENCE tables.
+
+    ``nominal_rank`` is the published latest-year rank by iso3, ``settings`` the
+    ``uncertainty.sobol`` block (base_samples, doublings, resamples, confidence,
+    tolerance); the design and the bootstrap are seeded with ``seed``.
+    """
+    u = design(engine.space, int(settings["base_samples"]), seed)
+    scores = engine.scores(engine.space.choices(u), batch=batch)
+    shift, ranks, units = targets(engine, scores, nominal_rank)
+    groups = engine.space.inputs
+    opts = {"resamples": int(settings["resamples"]), "confidence": float(settings["confidence"]), "seed": seed}
+    columns = ["target", "iso3", "input", "first_order", "first_order_conf", "total", "total_conf"]
+    frames = []
+    for target, y, codes in (("mean_rank_shift", shift, [""]), ("rank", ranks, units)):
+        res = sobol_indices(y, len(groups), **opts)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "target": target,
+                    "iso3": np.repeat(np.asarray(codes, dtype=object), len(groups)),
+                    "input": np.tile(np.asarray(groups, dtype=object), len(codes)),
+                    "first_order": res.first.T.ravel(),
+                    "first_order_conf": res.first_conf.T.ravel(),
+                    "total": res.total.T.ravel(),
+                    "total_conf": res.total_conf.T.ravel(),
+                }
+            )
+        )
+    table = pd.concat(frames, ignore_index=True)[columns].sort_values(["target", "iso3", "input"], ignore_index=True)
+    conv = []
+    n_max, step = int(settings["base_samples"]), len(groups) + 2
+    for d in range(int(settings["doublings"]), -1, -1):
+        n = n_max // 2**d
+        res = sobol_indices(shift[: n * step], len(groups), **opts)
+        conv.append(
+            pd.DataFrame(
+                {
+                    "base_samples": n,
+                    "input": groups,
+                    "first_order": res.first[:, 0],
+                    "first_order_conf": res.first_conf[:, 0],
+                    "total": res.total[:, 0],
+                    "total_conf": res.total_conf[:, 0],
+                }
+            )
+        )
+    convergence = pd.concat(conv, ignore_index=True)
+    convergence["settled"] = settled(convergence, float(settings["tolerance"]))
+    return table, convergence.sort_values(["base_samples", "input"], ignore_index=True)

@@ -23,7 +23,7 @@ from scripts.core.logs import setup_logging
 from scripts.uncertainty.bands import band_years, chunk_replications, rank_bands, replication_choices, replication_table
 from scripts.uncertainty.batched import BatchedIndex
 from scripts.uncertainty.data import batched_index
-from scripts.uncertainty.sobol import design, settled, sobol_indices, targets
+from scripts.uncertainty.sobol import sobol_tables
 
 log = logging.getLogger("ictmdg")
 
@@ -107,37 +107,11 @@ def sensitivity(snakemake: Any) -> None:
     setup_logging(snakemake)
     p, inp, out = snakemake.params, snakemake.input, snakemake.output
     engine = _engine(snakemake)
-    s = p.sobol
     start = time.perf_counter()
-    u = design(engine.space, int(s["base_samples"]), int(p.seed))
-    scores = engine.scores(engine.space.choices(u), batch=int(p.batch))
     published = read_table(inp.scores, tables.SCORES)
     latest = published[(published["node"] == engine.framework.root) & (published["year"] == engine.years.max())]
-    shift, ranks, units = targets(engine, scores, latest.set_index("iso3")["rank"])
-    groups = engine.space.inputs
-    opts = {"resamples": int(s["resamples"]), "confidence": float(s["confidence"]), "seed": int(p.seed)}
-    rows = []
-    for target, y, codes in (("mean_rank_shift", shift, [""]), ("rank", ranks, units)):
-        res = sobol_indices(y, len(groups), **opts)
-        for t, code in enumerate(codes):
-            for g, name in enumerate(groups):
-                rows.append(
-                    (target, code, name, res.first[g, t], res.first_conf[g, t], res.total[g, t], res.total_conf[g, t])
-                )
-    columns = ["target", "iso3", "input", "first_order", "first_order_conf", "total", "total_conf"]
-    table = pd.DataFrame(rows, columns=columns).sort_values(["target", "iso3", "input"], ignore_index=True)
-    conv = []
-    n_max, step = int(s["base_samples"]), len(groups) + 2
-    for d in range(int(s["doublings"]), -1, -1):
-        n = n_max // 2**d
-        res = sobol_indices(shift[: n * step], len(groups), **opts)
-        conv += [
-            (n, name, res.first[g, 0], res.first_conf[g, 0], res.total[g, 0], res.total_conf[g, 0])
-            for g, name in enumerate(groups)
-        ]
-    convergence = pd.DataFrame(conv, columns=["base_samples", *columns[2:]])
-    convergence["settled"] = settled(convergence, float(s["tolerance"]))
-    log.info("Sobol: %d base samples, %d replications in %.1f s", n_max, len(u), time.perf_counter() - start)
+    table, convergence = sobol_tables(engine, latest.set_index("iso3")["rank"], p.sobol, int(p.seed), int(p.batch))
+    log.info("Sobol: %d base samples in %.1f s", int(p.sobol["base_samples"]), time.perf_counter() - start)
     for r in table[table["target"] == "mean_rank_shift"].itertuples():
         ok = convergence[(convergence["input"] == r.input) & convergence["settled"]]["base_samples"]
         log.info(

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from scripts.core.errors import InvariantError
-from scripts.index.prepare import PreparedIndex, prepare_index
+from scripts.index.framework import framework_from_coinr_imeta, load_framework
+from scripts.index.prepare import PreparedIndex, index_spec, prepare_index
 from scripts.uncertainty.batched import BatchedIndex
 from scripts.uncertainty.inputs import input_space
 
@@ -65,3 +66,18 @@ def batched_index(
     wides = draw_wides(prepared, used)
     space = input_space(inputs, index_settings, prepared.framework, sorted(wides), index=name)
     return BatchedIndex(prepared, wides, space)
+
+
+def coinr_index(idata: pd.DataFrame, imeta: pd.DataFrame, settings: Mapping[str, Any]) -> PreparedIndex:
+    """A COINr example (``iData``, ``iMeta`` tables, e.g. data/external/asem) as a prepared index.
+
+    The raw indicators (missing cells stay missing) indexed by (uCode as iso3, Time as
+    year), the framework from ``iMeta``, and the methods of the ``index.indices`` block
+    ``settings``. For benchmarks and reference tests: COINr's data set is not one of the
+    workflow's inputs.
+    """
+    fw = load_framework(framework_from_coinr_imeta(imeta), source="iMeta")
+    wide = idata[list(fw.leaves)].astype("float64")
+    wide.index = pd.MultiIndex.from_arrays([idata["uCode"], idata["Time"]], names=["iso3", "year"])
+    report = pd.DataFrame({"indicator": list(fw.leaves), "status": "used", "reason": ""})
+    return PreparedIndex(fw, index_spec(settings), wide.sort_index(), report, settings["treatment"])

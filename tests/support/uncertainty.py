@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 
 from scripts.core.config import load_yaml, validate_config
-from scripts.index.framework import framework_from_coinr_imeta, load_framework
+from scripts.index.framework import load_framework
 from scripts.index.prepare import PreparedIndex, index_spec, run_index
+from scripts.uncertainty.data import coinr_index
 from scripts.uncertainty.inputs import Choices, InputSpace
 from support import ROOT
 
@@ -32,14 +33,8 @@ def merged_config(overlay: str) -> dict[str, Any]:
 
 def asem_prepared(settings: dict[str, Any]) -> PreparedIndex:
     """COINr's ASEM example (raw indicators, 63 missing cells) as a prepared index with ``settings``."""
-    idata = pd.read_csv(ASEM / "iData.csv", keep_default_na=False, na_values=[""])
-    imeta = pd.read_csv(ASEM / "iMeta.csv", keep_default_na=False, na_values=[""])
-    fw = load_framework(framework_from_coinr_imeta(imeta), source="data/external/asem/iMeta.csv")
-    wide = idata[list(fw.leaves)].astype(float)
-    wide.index = pd.MultiIndex.from_arrays([idata["uCode"], idata["Time"]], names=["iso3", "year"])
-    wide = wide.sort_index()
-    report = pd.DataFrame({"indicator": list(fw.leaves), "status": "used", "reason": ""})
-    return PreparedIndex(fw, index_spec(settings), wide, report, settings["treatment"])
+    read = {"keep_default_na": False, "na_values": [""]}
+    return coinr_index(pd.read_csv(ASEM / "iData.csv", **read), pd.read_csv(ASEM / "iMeta.csv", **read), settings)
 
 
 def noisy_draws(wide: pd.DataFrame, m: int, seed: int = 5) -> dict[int, pd.DataFrame]:

@@ -1,10 +1,10 @@
-"""Stage 5, the ``uncertainty_chunk``, ``uncertainty`` and ``sensitivity`` rules.
+"""Stage 5, the ``uncertainty_chunk``, ``uncertainty``, ``sensitivity`` and ``uncertainty_figures`` rules.
 
 ``uncertainty_chunk`` computes one chunk of the Monte Carlo replications of an index
 with the batched engine; ``uncertainty`` gathers the chunks into rank bands, per-year
 band summaries and the latest year's replication scores; ``sensitivity`` runs the
 Sobol' design and writes the Sobol indices with their confidence intervals and the
-convergence table.
+convergence table; ``uncertainty_figures`` draws the Sobol' figure.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from scripts.core.catalogue import load_catalogue
 from scripts.core.contract import read_table, write_table
 from scripts.core.io import read_csv
 from scripts.core.logs import setup_logging
+from scripts.core.plotting import save
+from scripts.publish.figures_uncertainty import sobol_figure
 from scripts.uncertainty.bands import band_years, chunk_replications, rank_bands, replication_choices, replication_table
 from scripts.uncertainty.batched import BatchedIndex
 from scripts.uncertainty.data import batched_index
@@ -88,8 +90,8 @@ def uncertainty(snakemake: Any) -> None:
     inp, out = snakemake.input, snakemake.output
     reps = pd.concat([read_table(f, tables.REPLICATIONS) for f in inp.chunks], ignore_index=True)
     scores = read_table(inp.scores, tables.SCORES)
-    root = read_csv(inp.framework, dtype=str)
-    root = root.loc[root["parent"].fillna("").str.strip() == "", "node"].iloc[0]
+    framework = read_csv(inp.framework, dtype=str)
+    root = framework.loc[framework["parent"].fillna("").str.strip() == "", "node"].iloc[0]
     nominal = scores[scores["node"] == root]
     bands = rank_bands(reps, nominal)
     years = band_years(bands, int(snakemake.params.widest))
@@ -127,3 +129,16 @@ def sensitivity(snakemake: Any) -> None:
     write_table(
         convergence.sort_values(["base_samples", "input"], ignore_index=True), out.convergence, tables.SOBOL_CONVERGENCE
     )
+
+
+def uncertainty_figures(snakemake: Any) -> None:
+    """The Sobol' figure of one index: indices with confidence intervals, and their convergence."""
+    setup_logging(snakemake)
+    inp, out = snakemake.input, snakemake.output
+    framework = read_csv(inp.framework, dtype=str)
+    root = framework[framework["parent"].fillna("").str.strip() == ""].iloc[0]
+    title = str(root.get("name") or root["node"])
+    sobol = read_table(inp.sobol, tables.SOBOL)
+    convergence = read_table(inp.convergence, tables.SOBOL_CONVERGENCE)
+    figure = sobol_figure(sobol, convergence, title=title, year=int(snakemake.params.last))
+    save(figure, out.sobol_png, out.sobol_pdf)

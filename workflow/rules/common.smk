@@ -125,7 +125,8 @@ def uncertainty_outputs():
 def published_outputs():
     """Every output the run publishes: the stages' final outputs, then the figures, tables and profiles."""
     published = (
-        rules.index_figures.output
+        expand(rules.uncertainty_figures.output, index=list(config["uncertainty"]["indices"]))
+        + rules.index_figures.output
         + rules.quality_figures.output
         + rules.publish_tables.output
         + rules.country_profiles.output

@@ -139,3 +139,37 @@ rule sensitivity:
         "Sobol sensitivity analysis of index {wildcards.index}"
     script:
         entry_point("sensitivity")
+
+
+rule uncertainty_figures:
+    input:
+        sobol=rules.sensitivity.output.sobol,
+        convergence=rules.sensitivity.output.convergence,
+        framework=lambda w: project_path(config["index"]["indices"][w.index]["framework"]),
+    output:
+        sobol_png=report(
+            f"{RESULTS}/figures/sobol_{{index}}.png",
+            caption="../report/fig_sobol.rst",
+            category="Uncertainty",
+            subcategory="{index}",
+            labels={"figure": "Sobol' indices of the uncertain inputs"},
+        ),
+        sobol_pdf=f"{RESULTS}/figures/sobol_{{index}}.pdf",
+    log:
+        log_path("05_uncertainty", "uncertainty_figures_{index}"),
+    benchmark:
+        bench_path("05_uncertainty", "uncertainty_figures_{index}")
+    wildcard_constraints:
+        index="[a-z][a-z0-9_]*",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        **leaves(last="analysis.last_year"),
+    message:
+        "Sobol figure of index {wildcards.index}"
+    script:
+        entry_point("uncertainty_figures")

@@ -33,8 +33,14 @@ log = logging.getLogger("ictmdg")
 def _engine(snakemake: Any) -> BatchedIndex:
     p, inp = snakemake.params, snakemake.input
     cat = load_catalogue(inp.indicators, inp.series, inp.entities, p.source_ids)
+    # Only the values: the status and method text of millions of cells is not needed here.
+    columns = ["iso3", "year", "indicator", "draw", "value"]
     imputed = pd.concat(
-        [read_table(inp.imputed, tables.IMPUTED), read_table(inp.draws, tables.IMPUTED)], ignore_index=True
+        [
+            read_table(inp.imputed, tables.IMPUTED, columns=columns),
+            read_table(inp.draws, tables.IMPUTED, columns=columns),
+        ],
+        ignore_index=True,
     )
     start = time.perf_counter()
     engine = batched_index(

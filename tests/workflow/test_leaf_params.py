@@ -26,12 +26,15 @@ N_INDICES = len(load_yaml(ROOT / "config" / "config.yaml")["index"]["indices"])
 #: follow the published (ict) index.
 MANIFEST = {"manifest": 1}
 PUBLISHED = {"index_figures": 1, "quality_figures": 1, "publish_tables": 1, "country_profiles": 1, **MANIFEST}
+#: The uncertainty stage of the ict index (the test config's 2 chunk jobs): after its index, and after the draws.
+AFTER_ICT = {"uncertainty": 1, "sensitivity": 1, "uncertainty_figures": 1}
+UNCERTAINTY = {"uncertainty_chunk": 2, **AFTER_ICT}
 #: Everything that depends on the point imputation, and on the masking experiment.
-AFTER_IMPUTE = {"impute": 1, "impute_draws": 1, "index": N_INDICES, **PUBLISHED}
+AFTER_IMPUTE = {"impute": 1, "impute_draws": 1, "index": N_INDICES, **PUBLISHED, **UNCERTAINTY}
 AFTER_ACCURACY = {"impute_accuracy": 1, "accuracy_figure": 1, **AFTER_IMPUTE}
 
 CASES: dict[str, tuple[dict, dict[str, int]]] = {
-    "impute.draws": ({"impute": {"draws": 7}}, {"impute_draws": 1, **MANIFEST}),
+    "impute.draws": ({"impute": {"draws": 7}}, {"impute_draws": 1, **UNCERTAINTY, **MANIFEST}),
     "impute.masking.candidates": (
         {"impute": {"masking": {"candidates": ["interpolate+carry+group_median", "group_median"]}}},
         AFTER_ACCURACY,
@@ -40,9 +43,18 @@ CASES: dict[str, tuple[dict, dict[str, int]]] = {
         {"impute": {"methods": {"control": ["interpolate", "group_median"]}}},
         {"accuracy_figure": 1, **AFTER_IMPUTE},
     ),
-    "index.audit.silent": ({"index": {"audit": {"silent": 0.25}}}, {"index": N_INDICES, **PUBLISHED}),
+    "index.audit.silent": ({"index": {"audit": {"silent": 0.25}}}, {"index": N_INDICES, **PUBLISHED, **AFTER_ICT}),
     "index.indices.idi.final_scale": ({"index": {"indices": {"idi": {"final_scale": 100}}}}, {"index": 1, **MANIFEST}),
     "publish.selected": ({"publish": {"selected": ["KEN"]}}, {"index_figures": 1, **MANIFEST}),
+    "uncertainty.widest": ({"uncertainty": {"widest": 3}}, {"uncertainty": 1, **MANIFEST}),
+    "uncertainty.sobol.resamples": (
+        {"uncertainty": {"sobol": {"resamples": 40}}},
+        {"sensitivity": 1, "uncertainty_figures": 1, **MANIFEST},
+    ),
+    "uncertainty.inputs.weights.spread": (
+        {"uncertainty": {"inputs": {"weights": {"spread": 0.2}}}},
+        {**UNCERTAINTY, **MANIFEST},
+    ),
     "impute.screening.min_unit_share": (
         {"impute": {"screening": {"min_unit_share": 0.6}}},
         {"screen": 1, **AFTER_ACCURACY},

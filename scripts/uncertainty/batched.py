@@ -203,14 +203,14 @@ class BatchedIndex:
             # A node left without indicators has total 0: its weights become 0, so it gets no score.
             wk = wk / np.where(total > 0, total, 1.0)[:, None]
             wl = wk[:, : xl.shape[1]]  # the indicator children come first (see __init__)
-            share = fa @ wl.T
+            share = _weighted_sum(fa, wl)
             for i in ak:
                 share = share + ~np.isnan(vals[int(kids[i])]) * wk[:, i]
             ok = (share > 0) & (share >= min_share - 1e-12)
             safe = np.where(share > 0, share, 1.0)
             with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
                 if method == "arithmetic":
-                    num = x0 @ wl.T
+                    num = _weighted_sum(x0, wl)
                     for i in ak:
                         num = num + np.nan_to_num(vals[int(kids[i])]) * wk[:, i]
                     score = num / safe
@@ -219,11 +219,11 @@ class BatchedIndex:
                     # Values <= 0 can only remain in rows without a score or in indicators without
                     # weight (the left-out one); they take log 1 = 0 like missing values.
                     if (k == 0).all():
-                        num = logx @ wl.T
+                        num = _weighted_sum(logx, wl)
                     else:  # shifted means: the logs differ per replication
                         xk = xl[:, :, None] + k[None, None, :]
                         logs = np.log(np.where(avail[:, :, None] & (xk > 0), xk, 1.0))
-                        num = np.einsum("nlr,rl->nr", logs, wl)
+                        num = (logs * wl.T[None, :, :]).sum(axis=1)
                     for i in ak:
                         v = vals[int(kids[i])]
                         num = num + np.log(np.where(np.isnan(v), 1.0, v + k[None, :])) * wk[:, i]
@@ -292,3 +292,13 @@ class BatchedIndex:
         out = ranks[:, self.year_codes, self._unit_codes]
         out[np.isnan(scores)] = np.nan
         return out
+
+
+def _weighted_sum(a: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``a @ w.T`` for (rows, l) data and (R, l) weights, summed in the same order for every replication.
+
+    A matrix product's summation order depends on the shapes (BLAS blocks them), so a
+    replication's last bits would depend on how many others share its batch, and the
+    results on the chunking; a sum over the middle axis adds the l terms in order.
+    """
+    return (a[:, :, None] * w.T[None, :, :]).sum(axis=1)

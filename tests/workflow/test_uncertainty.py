@@ -68,7 +68,8 @@ def _copy_without_stage5(e2e_run: Path, tmp: Path, chunks: int) -> tuple[Path, P
 
 def test_one_chunk_gives_the_bands_of_two(e2e_run: Path, tmp_path: Path) -> None:
     workdir, config = _copy_without_stage5(e2e_run, tmp_path, chunks=1)
-    run_snakemake(workdir, BANDS, configfile=config)
+    # the target first: --configfile takes every following word as another config file
+    run_snakemake(workdir, BANDS, "--configfile", str(config), configfile=None)
     assert (workdir / BANDS).read_bytes() == (e2e_run / BANDS).read_bytes()
 
 
@@ -86,7 +87,9 @@ def test_the_chunked_stage_runs_unchanged_under_the_cluster_generic_executor(e2e
         "4",
         "--latency-wait",
         "30",
-        configfile=config,
+        "--configfile",
+        str(config),
+        configfile=None,
     )
     assert "uncertainty_chunk" in proc.stdout + proc.stderr
     assert len(list((workdir / "results/05_uncertainty/ict/chunks").glob("*.parquet"))) == 4

@@ -78,3 +78,14 @@ def test_bands_by_hand() -> None:
     years = band_years(rank_bands(reps, nominal), widest=1)
     assert years.loc[0, "mean_width"] == 1.0
     assert years.loc[0, "widest"] == "AAA"  # equal widths: alphabetical
+
+
+def test_a_replication_scores_the_same_alone_or_in_a_batch() -> None:
+    """Bit for bit: a replication's result must not depend on which others share its batch (or chunk)."""
+    engine = toy_engine()
+    u = np.tile(np.random.default_rng(2).uniform(size=(1, len(engine.space.variables))), (64, 1))
+    u[:, -3:] = np.random.default_rng(3).uniform(size=(64, 3))  # same data triple, different weights
+    choices = engine.space.choices(u)
+    together = engine.scores(choices, batch=64)
+    for i in (0, 17, 63):
+        np.testing.assert_array_equal(engine.scores(choices.take(np.array([i]))), together[[i]])

@@ -223,7 +223,9 @@ class BatchedIndex:
                     else:  # shifted means: the logs differ per replication
                         xk = xl[:, :, None] + k[None, None, :]
                         logs = np.log(np.where(avail[:, :, None] & (xk > 0), xk, 1.0))
-                        num = (logs * wl.T[None, :, :]).sum(axis=1)
+                        num = np.zeros(logs.shape[::2])
+                        for i in range(logs.shape[1]):
+                            num += logs[:, i, :] * wl[None, :, i]
                     for i in ak:
                         v = vals[int(kids[i])]
                         num = num + np.log(np.where(np.isnan(v), 1.0, v + k[None, :])) * wk[:, i]
@@ -299,6 +301,9 @@ def _weighted_sum(a: np.ndarray, w: np.ndarray) -> np.ndarray:
 
     A matrix product's summation order depends on the shapes (BLAS blocks them), so a
     replication's last bits would depend on how many others share its batch, and the
-    results on the chunking; a sum over the middle axis adds the l terms in order.
+    results on the chunking; here the l terms are added one after another.
     """
-    return (a[:, :, None] * w.T[None, :, :]).sum(axis=1)
+    out = np.zeros((a.shape[0], w.shape[0]))
+    for i in range(a.shape[1]):
+        out += a[:, i, None] * w[None, :, i]
+    return out

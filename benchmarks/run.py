@@ -411,13 +411,14 @@ def uncertainty_rows(results: Path, reps: int, sobol_n: int = 4096) -> list[dict
         scores = read_table(results / "04_index" / "ict" / "scores.csv", tables.SCORES)
         latest = scores[(scores["node"] == "ict") & (scores["year"] == engine.years.max())]
         settings = {**unc["sobol"], "base_samples": sobol_n}
-        wall = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         sobol_tables(engine, latest.set_index("iso3")["rank"], settings, 1, unc["batch"])
         n_design = sobol_n * (len(engine.space.inputs) + 2)
         rows.append(
             {
                 "rule": "unc_sobol",
                 "wall_s": time.perf_counter() - wall,
+                "cpu_s": time.process_time() - cpu,
                 "reps_per_s": n_design / (time.perf_counter() - wall),
                 "status": f"ok (N={sobol_n}: {n_design} replications, both targets, {settings['doublings']} doublings)",
             }

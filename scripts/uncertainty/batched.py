@@ -273,16 +273,20 @@ class BatchedIndex:
             )
         return np.where(bad, 1.0 - lowest, 0.0)
 
-    def ranks(self, scores: np.ndarray) -> np.ndarray:
+    def ranks(self, scores: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """Ranks (R, economy-years) of ``scores`` within each year: 1 = best, ties share the lowest rank.
 
         The engine's ranks (``group_rank(-scores, years, "min")``), computed on a
         (replications, years, economies) cube so that one short sort per replication-year
-        replaces the engine's sort of whole columns; NaN stays NaN.
+        replaces the engine's sort of whole columns; NaN stays NaN. With ``rows``
+        (positions in ``self.index`` covering whole years), ``scores`` holds only those
+        economy-years and is ranked within them.
         """
         r = scores.shape[0]
+        years = self.year_codes if rows is None else self.year_codes[rows]
+        units = self._unit_codes if rows is None else self._unit_codes[rows]
         cube = np.full((r, self._n_years, self._n_units), np.inf)
-        cube[:, self.year_codes, self._unit_codes] = np.where(np.isnan(scores), np.inf, -scores)
+        cube[:, years, units] = np.where(np.isnan(scores), np.inf, -scores)
         order = np.argsort(cube, axis=2)
         ordered = np.take_along_axis(cube, order, axis=2)
         pos = np.broadcast_to(np.arange(self._n_units, dtype=float), ordered.shape)
@@ -291,7 +295,7 @@ class BatchedIndex:
         first = np.maximum.accumulate(np.where(new_run, pos, 0.0), axis=2) + 1.0
         ranks = np.empty_like(cube)
         np.put_along_axis(ranks, order, first, axis=2)
-        out = ranks[:, self.year_codes, self._unit_codes]
+        out = ranks[:, years, units]
         out[np.isnan(scores)] = np.nan
         return out
 

@@ -136,7 +136,7 @@ def targets(engine: BatchedIndex, scores: np.ndarray, nominal_rank: pd.Series) -
     """
     latest = engine.years.max()
     rows = np.flatnonzero(engine.years == latest)
-    ranks = engine.ranks(scores)[:, rows]
+    ranks = engine.ranks(scores[:, rows], rows)
     units = engine.index.get_level_values(0)[rows]
     nominal = nominal_rank.reindex(units).to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):

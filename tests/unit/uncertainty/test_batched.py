@@ -65,3 +65,10 @@ def test_ranks_equal_the_engine_ranks_with_ties_gaps_and_missing_scores() -> Non
     scores[rng.uniform(size=scores.shape) < 0.2] = np.nan
     expect = group_rank(-scores.T, engine.year_codes, "min").T
     np.testing.assert_array_equal(engine.ranks(scores), expect)
+
+
+def test_ranks_of_one_year_alone_equal_its_ranks_among_all_years() -> None:
+    engine = toy_engine()
+    scores = np.random.default_rng(5).normal(size=(4, len(engine.index)))
+    rows = np.flatnonzero(engine.years == engine.years.max())
+    np.testing.assert_array_equal(engine.ranks(scores[:, rows], rows), engine.ranks(scores)[:, rows])

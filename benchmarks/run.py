@@ -25,7 +25,8 @@ generated into ``data/synthetic/x<scale>/`` by ``scripts.synthetic`` when missin
    :func:`scripts.index.compute_index` calls on the point-imputed panel of the ``ict``
    index (outliers treated once, as in the index stage), each with every weight drawn
    uniformly within +/-25% of its nominal value and normalisation and aggregation fixed;
-   only the node scores are computed (no contributions, no ranks).
+   only the node scores are computed (no contributions, no ranks); and times the goalposts
+   alone (``goalpost_bounds`` on the same data: pseudo-rule ``goalposts``).
 
 Outputs (``--out``, git-ignored): ``benchmarks.csv`` with one row per dataset and job
 (columns dataset, scale, units, stage, rule, wall_s, cpu_s, max_rss_mb, peak_rss_mb,
@@ -67,7 +68,8 @@ from scripts.core.contract import read_table
 from scripts.core.io import read_csv
 from scripts.core.plotting import plt, save
 from scripts.index.engine import compute_index
-from scripts.index.prepare import prepare_index
+from scripts.index.goalposts import bounds_settings, goalpost_bounds
+from scripts.index.prepare import PreparedIndex, prepare_index
 from scripts.uncertainty.bands import replication_choices
 from scripts.uncertainty.data import batched_index, coinr_index
 from scripts.uncertainty.sobol import sobol_tables
@@ -318,23 +320,7 @@ def mc_reps_per_second(results: Path, reps: int, seed: int = 1) -> float:
     ``results`` is the results folder of a default run (03_impute/imputed.parquet and
     03_impute/screening.csv are read).
     """
-    config = validate_config(load_yaml(ROOT / "config" / "config.yaml"), project_root=ROOT)
-    cfg = config["index"]["indices"]["ict"]
-    cat = load_catalogue(
-        *(ROOT / config["catalogue"][k] for k in ("indicators", "series", "entities")),
-        [s["id"] for s in config["sources"]],
-    )
-    imputed = read_table(results / "03_impute" / "imputed.parquet", tables.IMPUTED)
-    prepared = prepare_index(
-        cfg,
-        read_csv(ROOT / cfg["framework"], dtype=str),
-        cat["indicators"],
-        imputed[imputed["draw"] == 0],
-        read_table(results / "03_impute" / "screening.csv", tables.SCREENING),
-        config["analysis"]["first_year"],
-        config["analysis"]["last_year"],
-        framework_file=cfg["framework"],
-    )
+    prepared = _prepared_ict(results)
     treated, _ = prepared.run(with_contributions=False)
     data = treated.treated if treated is not None else prepared.wide
     fw, spec = prepared.framework, prepared.spec
@@ -346,6 +332,42 @@ def mc_reps_per_second(results: Path, reps: int, seed: int = 1) -> float:
         perturbed = fw.with_weights(dict(zip(nominal.index, nominal.to_numpy() * factors)))
         _ = compute_index(data, perturbed, spec, with_contributions=False).node_scores
     return reps / (time.perf_counter() - start)
+
+
+def goalposts_per_second(results: Path, reps: int) -> float:
+    """Calls per second of the goalpost computation (``goalpost_bounds``) on the ``ict`` index's treated data.
+
+    Every engine call with data-driven goalposts makes one; the Monte Carlo rate above includes it.
+    """
+    prepared = _prepared_ict(results)
+    treated, _ = prepared.run(with_contributions=False)
+    data = (treated.treated if treated is not None else prepared.wide)[list(prepared.framework.leaves)]
+    settings = bounds_settings(prepared.spec.normalisation.params)
+    start = time.perf_counter()
+    for _ in range(reps):
+        goalpost_bounds(data, **settings)
+    return reps / (time.perf_counter() - start)
+
+
+def _prepared_ict(results: Path) -> PreparedIndex:
+    """The ``ict`` index of the default config, prepared from a default run's imputation and screening."""
+    config = validate_config(load_yaml(ROOT / "config" / "config.yaml"), project_root=ROOT)
+    cfg = config["index"]["indices"]["ict"]
+    cat = load_catalogue(
+        *(ROOT / config["catalogue"][k] for k in ("indicators", "series", "entities")),
+        [s["id"] for s in config["sources"]],
+    )
+    imputed = read_table(results / "03_impute" / "imputed.parquet", tables.IMPUTED)
+    return prepare_index(
+        cfg,
+        read_csv(ROOT / cfg["framework"], dtype=str),
+        cat["indicators"],
+        imputed[imputed["draw"] == 0],
+        read_table(results / "03_impute" / "screening.csv", tables.SCREENING),
+        config["analysis"]["first_year"],
+        config["analysis"]["last_year"],
+        framework_file=cfg["framework"],
+    )
 
 
 def uncertainty_rows(results: Path, reps: int, sobol_n: int = 4096) -> list[dict]:
@@ -537,6 +559,24 @@ def main(argv: list[str] | None = None) -> int:
                                 "wall_s": 1.0 / rate,
                                 "reps_per_s": rate,
                                 "status": f"ok ({args.mc_reps} replications)",
+                            }
+                        ]
+                    )
+                )
+                calls = goalposts_per_second(results, args.mc_reps)
+                log.info("Goalposts: %.1f computations/s (ict index)", calls)
+                parts.append(
+                    pd.DataFrame(
+                        [
+                            {
+                                "dataset": dataset.name,
+                                "scale": np.nan,
+                                "units": rows["units"].iloc[0],
+                                "stage": "workflow",
+                                "rule": "goalposts",
+                                "wall_s": 1.0 / calls,
+                                "reps_per_s": calls,
+                                "status": f"ok ({args.mc_reps} computations)",
                             }
                         ]
                     )

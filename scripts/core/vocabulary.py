@@ -96,14 +96,54 @@ OUT_OF_RANGE: tuple[OutOfRange, ...] = get_args(OutOfRange)
 # --------------------------------------------------------------------------- imputation
 
 #: Imputation steps (see :mod:`scripts.impute.steps`).
-Step = Literal["interpolate", "carry", "trend", "group_mean", "group_median", "knn", "iterative"]
+Step = Literal[
+    "interpolate",
+    "carry",
+    "trend",
+    "group_mean",
+    "group_median",
+    "knn",
+    "iterative",
+    "carry_forward",
+    "carry_long",
+    "carry_all",
+]
 STEPS: tuple[Step, ...] = get_args(Step)
+#: Readable short names of the steps and of the masking experiment's two naive baselines, for figures and
+#: tables (short enough that a five-step chain fits one axis label).
+METHOD_NAMES: dict[str, str] = {
+    "interpolate": "interpolate",
+    "carry": "carry nearest",
+    "trend": "trend",
+    "group_mean": "group mean",
+    "group_median": "group median",
+    "knn": "k-NN",
+    "iterative": "iterative regression",
+    "carry_forward": "carry forward",
+    "carry_long": "long carry",
+    "carry_all": "carry to ends",
+    "global_mean": "baseline: global mean",
+    "locf": "baseline: last value carried",
+}
+
+
+def method_label(chain: str) -> str:
+    """A chain of steps ("interpolate+carry+knn") in words, in order ("interpolate > carry nearest > k-NN")."""
+    return " > ".join(METHOD_NAMES.get(s, s.replace("_", " ")) for s in chain.split("+") if s)
+
+
 #: What a cell of the imputed panel rests on.
 Status = Literal["observed", "interpolated", "extrapolated", "group", "model", "missing"]
 STATUSES: tuple[Status, ...] = get_args(Status)
 #: Fallback levels of the group steps after region x income.
 GroupLevel = Literal["income", "region"]
 GROUP_LEVELS: tuple[GroupLevel, ...] = get_args(GroupLevel)
+#: Method label of a cell left missing because its economy never reported the indicator in the
+#: window (see ``impute.fill_unreported``): a reason, not a step.
+UNREPORTED_LABEL = "never reported"
+#: Kinds of hidden cell in the masking experiment (its strata), see :mod:`scripts.impute.masking`.
+MaskStratum = Literal["random", "end", "long_end", "long_gap", "series"]
+MASK_STRATA: tuple[MaskStratum, ...] = get_args(MaskStratum)
 
 # --------------------------------------------------------------------------- composite indices
 
@@ -116,6 +156,9 @@ NORM_METHODS: tuple[NormMethod, ...] = get_args(NormMethod)
 #: Which years the bounds of a data-driven normalisation come from.
 TimeMode = Literal["pooled", "base_year", "by_year"]
 TIME_MODES: tuple[TimeMode, ...] = get_args(TimeMode)
+#: How min-max normalisation sets its goalposts (see :mod:`scripts.index.goalposts`).
+BoundsRule = Literal["minmax", "quantile", "reference"]
+BOUNDS_RULES: tuple[BoundsRule, ...] = get_args(BoundsRule)
 #: Ties of the rank normalisation ("first" would depend on row order).
 Ties = Literal["average", "min", "max", "dense"]
 TIES: tuple[Ties, ...] = get_args(Ties)

@@ -106,8 +106,10 @@ def assign_fates(
     ``ratio_denominators`` maps an indicator to the indicators whose product divides its
     ``ratio`` series (e.g. bandwidth per Internet user: population x Internet users %).
     Denominators are taken from untransformed series, by precedence. Returns the
-    observations with added columns iso3, indicator, precedence, transform, value_out
-    (the value in the indicator's unit after any transform), fate (one of FATES) and
+    observations with added columns iso3, indicator, precedence, transform, unit_factor
+    (the factor the raw value was multiplied by; NaN for growth rates), divisor (the product of the denominators
+    it was then divided by; NaN when none), value_out (the value in the indicator's unit
+    after any transform: raw x unit_factor / divisor), fate (one of FATES) and
     detail (the specific reason; for a kept per-capita or ratio value, the denominators it
     was divided by and the source:series each came from, so its provenance names every
     input). Raises :class:`InputError` when a publisher series gives
@@ -170,6 +172,8 @@ def assign_fates(
     value_out = np.full(n, np.nan)
     # For a kept per-capita or ratio value: the denominators it was divided by, with their series.
     inputs = np.full(n, "", dtype=object)
+    # ...and the product of those denominators, so a reviewer can redo the division.
+    divisor = np.full(n, np.nan)
     raw = df["value"].to_numpy(dtype="float64")
     factor = df["factor"].to_numpy(dtype="float64")
     transform = df["transform"].to_numpy(dtype=object)
@@ -203,6 +207,7 @@ def assign_fates(
             )
             ok = np.isfinite(denom) & (denom > 0)
             value_out[idx[ok]] = raw[idx[ok]] * factor[idx[ok]] / denom[ok]
+            divisor[idx[ok]] = denom[ok]
             inputs[idx[ok]] = "divided by " + said[ok]
             bad = np.zeros(n, dtype=bool)
             bad[idx[~ok]] = True
@@ -240,6 +245,11 @@ def assign_fates(
     assign(keep, "kept", inputs)
     assert not open_.any(), "every observation must receive a fate"
 
-    return df.assign(value_out=value_out, fate=pd.Categorical(fate), detail=pd.Categorical(detail)).drop(
-        columns=["entity_fate", "rule_first_year", "rule_last_year", "factor"]
-    )
+    return df.assign(
+        # A growth rate is a ratio of two raw values, so no factor applies to it.
+        unit_factor=np.where(np.isnan(value_out) | (transform == "growth"), np.nan, factor),
+        divisor=divisor,
+        value_out=value_out,
+        fate=pd.Categorical(fate),
+        detail=pd.Categorical(detail),
+    ).drop(columns=["entity_fate", "rule_first_year", "rule_last_year", "factor"])

@@ -10,6 +10,7 @@ import pandas as pd
 from scripts.core import tables
 from scripts.core.contract import empty
 from scripts.core.errors import InputError
+from scripts.core.spikes import spike_scores
 
 
 def discrepancies(trail: pd.DataFrame, *, tolerance: float) -> pd.DataFrame:
@@ -87,9 +88,9 @@ def validate_ranges(
     bad = m[low | high]
     rule = np.where(low[low | high], "below minimum", "above maximum")
     bound = np.where(low[low | high], bad["min"], bad["max"])
-    report = bad.assign(rule=rule, bound=bound)[
-        ["iso3", "year", "indicator", "value", "unit", "rule", "bound", "source", "series", "file", "row", "column"]
-    ].sort_values(["indicator", "iso3", "year"], ignore_index=True)
+    report = bad.assign(rule=rule, bound=bound, robust_z=np.nan)[list(tables.VALIDATION.columns)].sort_values(
+        ["indicator", "iso3", "year"], ignore_index=True
+    )
     if mode == "reject" and len(report):
         r = report.iloc[0]
         raise InputError(
@@ -103,6 +104,45 @@ def validate_ranges(
             "or set validation.out_of_range: flag to keep and report such values",
         )
     return report
+
+
+def flag_spikes(
+    panel: pd.DataFrame,
+    indicators: pd.DataFrame,
+    *,
+    threshold: float,
+    min_points: int,
+    flagged: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Return the validation rows of the panel's isolated one-year spikes (rule "isolated spike").
+
+    A spike is a value beyond both neighbouring years of its series by more than
+    ``threshold`` robust sds of the series' year-on-year changes
+    (:func:`scripts.core.spikes.spike_scores`); ``bound`` is the nearer neighbour's value,
+    ``robust_z`` the signed score. Cells already in ``flagged`` (the range report) are
+    reported there only, once. The values stay in the panel: this is a flag, not a drop.
+    """
+    wide = panel.pivot_table(index=["iso3", "year"], columns="indicator", values="value", observed=True)
+    wide.columns = wide.columns.astype(str)
+    z = spike_scores(wide, min_points=min_points)
+    hits = z.stack()
+    hits = hits[hits.abs() > threshold].rename("robust_z").reset_index()
+    if hits.empty:
+        return empty(tables.VALIDATION)
+    hits.columns = ["iso3", "year", "indicator", "robust_z"]
+    keys = ["iso3", "year", "indicator"]
+    if flagged is not None and len(flagged):
+        seen = pd.MultiIndex.from_frame(flagged[keys].astype({"iso3": str, "indicator": str}))
+        hits = hits[~pd.MultiIndex.from_frame(hits[keys].astype({"iso3": str, "indicator": str})).isin(seen)]
+    cells = panel.astype({"iso3": str, "indicator": str}).merge(hits.astype({"iso3": str}), on=keys)
+    cells = cells.merge(indicators[["indicator", "unit"]], on="indicator", how="left")
+    lookup = panel.astype({"iso3": str, "indicator": str}).set_index(keys)["value"]
+    before = lookup.reindex(pd.MultiIndex.from_arrays([cells["iso3"], cells["year"] - 1, cells["indicator"]]))
+    after = lookup.reindex(pd.MultiIndex.from_arrays([cells["iso3"], cells["year"] + 1, cells["indicator"]]))
+    b, a, v = before.to_numpy(dtype=float), after.to_numpy(dtype=float), cells["value"].to_numpy(dtype=float)
+    cells = cells.assign(rule="isolated spike", bound=np.where(np.abs(v - b) <= np.abs(v - a), b, a))
+    cols = list(tables.VALIDATION.columns)
+    return cells[cols].sort_values(["indicator", "iso3", "year"], ignore_index=True)
 
 
 def coverage(panel: pd.DataFrame, indicators: pd.DataFrame, *, first: int, last: int, n_economies: int) -> pd.DataFrame:

@@ -28,7 +28,7 @@ from scripts.harmonize.entities import (
 )
 from scripts.harmonize.fates import assign_fates
 from scripts.harmonize.panel import build_panel, reconciliation
-from scripts.harmonize.quality import coverage, discrepancies, validate_ranges
+from scripts.harmonize.quality import coverage, discrepancies, flag_spikes, validate_ranges
 
 log = logging.getLogger("ictmdg")
 
@@ -73,6 +73,10 @@ def harmonize(snakemake: Any) -> None:
     )
     panel = build_panel(trail)
     report = validate_ranges(panel, cat["indicators"], tolerance=p.tolerance, mode=p.out_of_range)
+    spikes = flag_spikes(
+        panel, cat["indicators"], threshold=p.spike_threshold, min_points=p.spike_min_points, flagged=report
+    )
+    report = pd.concat([report, spikes], ignore_index=True).sort_values(["indicator", "iso3", "year"])
     recon = reconciliation(trail)
     check_accounted(recon, len(obs))
 
@@ -92,12 +96,13 @@ def harmonize(snakemake: Any) -> None:
     entity_map = entities.sort_values(["source", "entity_raw", "entity_code"], ignore_index=True)
     write_table(entity_map, out.entity_map, tables.ENTITY_MAP)
     log.info(
-        "harmonize: %d observations -> %d panel values (%d indicators, %d economies); %d range flags",
+        "harmonize: %d observations -> %d panel values (%d indicators, %d economies); %d range flags, %d spikes",
         len(obs),
         len(panel),
         panel["indicator"].nunique(),
         n_econ,
-        len(report),
+        len(report) - len(spikes),
+        len(spikes),
     )
 
 

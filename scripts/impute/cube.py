@@ -16,8 +16,8 @@ import pandas as pd
 
 from scripts.core import tables
 from scripts.core.contract import conform
-from scripts.core.vocabulary import STATUSES
-from scripts.impute.kernels import extrap_fill, group_fill, interp_fill, model_fill
+from scripts.core.vocabulary import STATUSES, STEPS, UNREPORTED_LABEL
+from scripts.impute.kernels import carry_forward_fill, extrap_fill, group_fill, interp_fill, locf_fill, model_fill
 from scripts.impute.screening import (
     kept,
     observed_in_window,
@@ -37,17 +37,25 @@ STATUS_OF_STEP: dict[str, str] = {
     "group_median": "group",
     "knn": "model",
     "iterative": "model",
+    "carry_forward": "interpolated",
+    "carry_long": "extrapolated",
+    "carry_all": "extrapolated",  # beyond the ends; inside a series it fills "interpolated" cells
 }
 
 
 STATUS_CODE = {s: i for i, s in enumerate(STATUSES)}
+#: A step's fills: values, label codes, and status codes where they differ by cell (else None).
+Fill = tuple[np.ndarray, np.ndarray, "np.ndarray | None"]
+STEP_CODE = {s: i for i, s in enumerate(STEPS)}
+#: Label code of a cell left missing because its series was never reported (see :class:`Labels`).
+UNREPORTED_CODE = 2
 
 
 @dataclass
 class Labels:
     """Registry of method labels, shared by the runs whose labels must be compared."""
 
-    names: list[str] = field(default_factory=lambda: ["observed", ""])
+    names: list[str] = field(default_factory=lambda: ["observed", "", UNREPORTED_LABEL])
 
     def code(self, name: str) -> int:
         if name not in self.names:
@@ -135,15 +143,38 @@ def step_fills(
     needed: Mapping[str, frozenset[str]],
     settings: ImputeSettings,
     labels: Labels,
-) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Fill array and label-code array (both (U, T, I)) of every step in ``needed`` (step -> roles)."""
+) -> dict[str, Fill]:
+    """Fill, label-code and (for ``carry_all`` only) status-code arrays, (U, T, I), of every step in ``needed``.
+
+    ``needed`` maps step -> roles. The status array is None for a step whose cells all get
+    :data:`STATUS_OF_STEP`; ``carry_all`` fills inside a series (interpolated) and beyond
+    its ends (extrapolated).
+    """
     shape = x.shape
     u, t, i = shape
-    fills: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    fills: dict[str, Fill] = {}
     for step, roles_wanted in needed.items():
         if step == "interpolate":
             val = from_rows(interp_fill(to_rows(x), settings.max_gap), shape)
             lab = np.full(shape, labels.code(f"linear(k={settings.max_gap})"), dtype="int16")
+        elif step == "carry_forward":
+            val = from_rows(carry_forward_fill(to_rows(x), settings.long_carry), shape)
+            lab = np.full(shape, labels.code(f"carry_forward(k={settings.long_carry})"), dtype="int16")
+        elif step == "carry_long":
+            k = settings.long_carry
+            rows, _ = extrap_fill(
+                to_rows(x), k, "carry", settings.trend_points, np.tile(cube.lo, u), np.tile(cube.hi, u)
+            )
+            val = from_rows(rows, shape)
+            lab = np.full(shape, labels.code(f"carry(k={k})"), dtype="int16")
+        elif step == "carry_all":
+            # Last observation carried forward across any gap, the first carried back before it.
+            val = from_rows(locf_fill(to_rows(x)), shape)
+            inside = ~np.isnan(from_rows(carry_forward_fill(to_rows(x), t), shape))
+            lab = np.where(inside, labels.code("carry_forward(all)"), labels.code("carry(all)")).astype("int16")
+            st = np.where(inside, STATUS_CODE["interpolated"], STATUS_CODE["extrapolated"]).astype("int8")
+            fills[step] = (val, lab, st)
+            continue
         elif step in ("carry", "trend"):
             k = settings.max_extrap
             rows, trended = extrap_fill(
@@ -182,7 +213,7 @@ def step_fills(
                 labels.code("iterative" if step == "iterative" else f"knn(k={settings.n_neighbors})"),
                 dtype="int16",
             )
-        fills[step] = (val, lab)
+        fills[step] = (val, lab, None)
     return fills
 
 
@@ -194,28 +225,44 @@ def needed_steps(chains: Mapping[str, Sequence[str]]) -> dict[str, frozenset[str
     return {s: frozenset(r) for s, r in sorted(need.items())}
 
 
+def unreported(x: np.ndarray) -> np.ndarray:
+    """(U, T, I) mask of the cells of series (economy x indicator) with no observation in ``x``."""
+    return np.broadcast_to(np.isnan(x).all(axis=1, keepdims=True), x.shape)
+
+
 def combine(
     cube: Cube,
     x: np.ndarray,
-    fills: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    fills: Mapping[str, Fill],
     chains: Mapping[str, Sequence[str]],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Apply each role's chain in order; return value, status code and label code arrays (U, T, I)."""
+    fill_unreported: bool = False,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Apply each role's chain in order; return value, status code, label code and step code arrays (U, T, I).
+
+    The step code is the index in :data:`~scripts.core.vocabulary.STEPS` of the step that
+    filled the cell (-1 for observed and missing cells). Unless ``fill_unreported``, the
+    cells of a series with no observation in ``x`` are left missing with the label
+    :data:`UNREPORTED_CODE`, whatever the chain could have filled them with.
+    """
     obs = ~np.isnan(x)
     value = x.copy()
     status = np.where(obs, STATUS_CODE["observed"], STATUS_CODE["missing"]).astype("int8")
     label = np.where(obs, 0, 1).astype("int16")
+    step_code = np.full(x.shape, -1, dtype="int8")
+    closed = np.zeros(x.shape, dtype=bool) if fill_unreported else unreported(x)
     for role, steps in chains.items():
         cols = (cube.roles == role)[None, None, :]
         if not cols.any():
             continue
         for step in steps:
-            fv, fl = fills[step]
-            take = cols & np.isnan(value) & ~np.isnan(fv)
+            fv, fl, fs = fills[step]
+            take = cols & np.isnan(value) & ~np.isnan(fv) & ~closed
             value = np.where(take, fv, value)
-            status = np.where(take, STATUS_CODE[STATUS_OF_STEP[step]], status).astype("int8")
+            status = np.where(take, STATUS_CODE[STATUS_OF_STEP[step]] if fs is None else fs, status).astype("int8")
             label = np.where(take, fl, label).astype("int16")
-    return value, status, label
+            step_code = np.where(take, STEP_CODE[step], step_code).astype("int8")
+    label = np.where(closed, UNREPORTED_CODE, label).astype("int16")
+    return value, status, label, step_code
 
 
 def to_long(

@@ -25,7 +25,7 @@ from scripts.core import tables
 from scripts.core.contract import empty
 from scripts.core.vocabulary import STATUSES
 from scripts.impute.cube import STATUS_CODE, Cube, Labels, build_cube, to_long
-from scripts.impute.masking import masked_run
+from scripts.impute.masking import MaskDesign, masked_run
 from scripts.impute.point import point_arrays
 from scripts.impute.settings import ImputeSettings, check_int, methods_by_role
 
@@ -93,6 +93,7 @@ def multiple_imputation(
     settings: ImputeSettings = ImputeSettings(),
     share: float = 0.1,
     end_segments: bool = True,
+    min_cells: int = 0,
     min_pool: int = 20,
     screening: pd.DataFrame | None = None,
     include_point: bool = False,
@@ -102,8 +103,8 @@ def multiple_imputation(
 
     The point imputation is that of :func:`scripts.impute.point.impute_panel` with the same
     settings. Its out-of-sample errors are measured by hiding cells as in
-    :func:`scripts.impute.masking.masking_experiment`
-    (same chains per role); each imputed cell of draw d is then
+    :func:`scripts.impute.masking.masking_tables`
+    (same chains per role and strata, ``min_cells`` included); each imputed cell of draw d is then
 
         point - e * sd(indicator)
 
@@ -123,8 +124,9 @@ def multiple_imputation(
         log.warning("multiple imputation: nothing to impute (no kept economy or indicator)")
         return empty(tables.IMPUTED)
     labels = Labels()
-    value, status, label = point_arrays(cube, chains, settings, labels)
-    res = masked_run(cube, {"configured": chains}, settings, float(share), end_segments, (), labels)
+    value, status, label, _ = point_arrays(cube, chains, settings, labels)
+    design = MaskDesign(share=share, end_segments=end_segments, min_cells=min_cells)
+    res = masked_run(cube, {"configured": chains}, settings, design, (), labels)
     imputed = (status != STATUS_CODE["observed"]) & (status != STATUS_CODE["missing"])
     cells = np.nonzero(imputed)
     rng = np.random.default_rng([settings.seed, 2])

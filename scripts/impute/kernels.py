@@ -50,6 +50,22 @@ def interp_fill(a: np.ndarray, max_gap: int) -> np.ndarray:
     return out
 
 
+def carry_forward_fill(a: np.ndarray, max_gap: int) -> np.ndarray:
+    """Fills of interior gaps of at most ``max_gap`` columns in each row of ``a`` (n, T) by the value before the gap.
+
+    The interior counterpart of carry: a longer gap stays missing entirely, as in
+    :func:`interp_fill`; leading and trailing gaps are left alone.
+    """
+    n, t_len = a.shape
+    obs = ~np.isnan(a)
+    pos = np.arange(t_len)
+    prev = np.maximum.accumulate(np.where(obs, pos, -1), axis=1)
+    nxt = np.minimum.accumulate(np.where(obs, pos, t_len)[:, ::-1], axis=1)[:, ::-1]
+    ok = ~obs & (prev >= 0) & (nxt < t_len) & (nxt - prev - 1 <= max_gap)
+    rows = np.arange(n)[:, None]
+    return np.where(ok, a[rows, np.clip(prev, 0, t_len - 1)], np.nan)
+
+
 def _line_through(a: np.ndarray, weights: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Least-squares line of each row through the weighted points; value at ``at`` (n, T), and point count."""
     x = np.arange(a.shape[1], dtype="float64")

@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 
 from scripts.core import tables
-from scripts.core.contract import empty
-from scripts.core.vocabulary import STATUSES
+from scripts.core.contract import conform, empty
+from scripts.core.vocabulary import STATUSES, UNREPORTED_LABEL
 from scripts.impute.cube import (
     STATUS_CODE,
+    UNREPORTED_CODE,
     Cube,
     Labels,
     build_cube,
@@ -74,22 +75,25 @@ def impute_panel(
         log.warning("impute: nothing to impute (no kept economy or indicator)")
         return empty(tables.IMPUTED)
     labels = Labels()
-    value, status, label = point_arrays(cube, chains, settings, labels)
-    _log_summary(status)
+    value, status, label, _ = point_arrays(cube, chains, settings, labels)
+    _log_summary(status, label)
     return to_long(cube, value[None], status, label, labels, [0], categorical)
 
 
 def point_arrays(
     cube: Cube, chains: Mapping[str, Sequence[str]], settings: ImputeSettings, labels: Labels
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Value, status code and label code arrays (U, T, I) of the point imputation of ``cube``."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Value, status code, label code and step code arrays (U, T, I) of the point imputation of ``cube``."""
     fills = step_fills(cube, cube.x, needed_steps(chains), settings, labels)
-    return combine(cube, cube.x, fills, chains)
+    return combine(cube, cube.x, fills, chains, settings.fill_unreported)
 
 
-def _log_summary(status: np.ndarray) -> None:
+def _log_summary(status: np.ndarray, label: np.ndarray) -> None:
     counts = np.bincount(status.reshape(-1), minlength=len(STATUSES))
     log.info("impute: %s", ", ".join(f"{s} {c}" for s, c in zip(STATUSES, counts)))
+    n_unreported = int((label == UNREPORTED_CODE).sum())
+    if n_unreported:
+        log.info("impute: %d cells of never-reported series left missing (impute.fill_unreported is off)", n_unreported)
     if counts[STATUS_CODE["missing"]]:
         log.warning("impute: %d cells could not be filled and keep status 'missing'", counts[STATUS_CODE["missing"]])
 
@@ -102,3 +106,27 @@ def status_counts(imputed: pd.DataFrame) -> pd.DataFrame:
     out = out.astype({c: "string" for c in ("indicator", "status", "method")})
     total = out.groupby("indicator")["cells"].transform("sum")
     return out.assign(share=out["cells"] / total).sort_values(["indicator", "status", "method"], ignore_index=True)
+
+
+def unreported_counts(imputed: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFrame:
+    """Per indicator, the economies that never reported it in the window and whose cells were left missing.
+
+    Returns tables.UNREPORTED, sorted by indicator: role, economies, cells, share of the
+    indicator's cells, the ISO3 codes ("; "-joined) and the reason. Only indicators with
+    at least one such economy appear; none do when ``impute.fill_unreported`` is on.
+    """
+    point = imputed[imputed["draw"] == 0]
+    total = point.groupby("indicator", observed=True).size()
+    hit = point.loc[point["method"].astype("string") == UNREPORTED_LABEL, ["iso3", "indicator"]].astype("string")
+    if hit.empty:
+        return empty(tables.UNREPORTED)
+    by = hit.drop_duplicates().groupby("indicator", sort=True)["iso3"]
+    out = pd.DataFrame({"economies": by.size(), "iso3": by.agg(lambda s: "; ".join(sorted(s)))})
+    out = out.assign(cells=hit.groupby("indicator").size()).reset_index()
+    out = out.assign(share=out["cells"] / total.reindex(out["indicator"].tolist()).to_numpy())
+    role = catalogue.drop_duplicates("indicator").set_index("indicator")["role"]
+    out = out.assign(
+        role=role.reindex(out["indicator"]).fillna("").to_numpy(),
+        reason="no observation in the analysis window; left missing (impute.fill_unreported is off)",
+    )
+    return conform(out, tables.UNREPORTED)

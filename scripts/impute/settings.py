@@ -31,6 +31,12 @@ DEFAULT_METHODS: dict[str, list[str]] = {
 DEFAULT_CANDIDATES: tuple[str, ...] = (
     "interpolate+carry+group_median",
     "interpolate+trend+group_median",
+    "interpolate+carry_long+group_median",
+    "interpolate+carry_forward+carry_long+group_median",
+    "carry_forward+carry_long+group_median",
+    "interpolate+carry_forward+carry_long+knn+group_median",
+    "interpolate+carry_forward+carry_long+iterative+group_median",
+    "interpolate+carry_all+group_median",
     "interpolate+carry+knn+group_median",
     "interpolate+carry+iterative+group_median",
     "group_median",
@@ -120,6 +126,15 @@ class ImputeSettings:
         ``KNNImputer`` neighbours and ``IterativeImputer`` rounds.
     group_fallback:
         Group levels tried, in order, when the region x income cell has no observation.
+    long_carry:
+        Most years ``carry_long`` extends a series beyond its ends, and the longest
+        interior gap ``carry_forward`` bridges with the value before it.
+    fill_unreported:
+        Whether a step may fill a series (economy x indicator) with no observation in the
+        window. Off by default: such cells stay ``missing`` with the method label
+        :data:`~scripts.core.vocabulary.UNREPORTED_LABEL`, since no experiment measures an
+        invented series unless the masking experiment hides whole series (it does when this
+        is on).
 
     Raises :class:`ConfigError` when a count is not an integer in its range or a fallback
     level is unknown.
@@ -133,9 +148,18 @@ class ImputeSettings:
     n_neighbors: int = 5
     max_iter: int = 10
     group_fallback: tuple[GroupLevel, ...] = GROUP_LEVELS
+    long_carry: int = 5
+    fill_unreported: bool = False
 
     def __post_init__(self) -> None:
+        if not isinstance(self.fill_unreported, bool):
+            raise ConfigError(
+                problem=f"fill_unreported={self.fill_unreported!r} is not true or false",
+                expected="a boolean",
+                fix="set impute.fill_unreported to true or false in the config",
+            )
         for name, low in (
+            ("long_carry", 0),
             ("max_gap", 0),
             ("max_extrap", 0),
             ("trend_points", 2),

@@ -20,8 +20,8 @@ from scripts.core.plotting import save
 from scripts.impute import screening
 from scripts.impute.accuracy_figure import draw_accuracy_figure
 from scripts.impute.draws import multiple_imputation
-from scripts.impute.masking import masking_experiment, recommend_methods
-from scripts.impute.point import impute_panel, status_counts
+from scripts.impute.masking import masking_tables, recommend_methods
+from scripts.impute.point import impute_panel, status_counts, unreported_counts
 from scripts.impute.settings import ImputeSettings, chains_from_table, resolve_methods
 
 log = logging.getLogger("ictmdg")
@@ -46,6 +46,8 @@ def _settings(snakemake: Any) -> ImputeSettings:
         trend_points=p.trend_points,
         seed=p.seed,
         max_fit_rows=p.max_fit_rows,
+        long_carry=p.long_carry,
+        fill_unreported=p.fill_unreported,
     )
 
 
@@ -82,11 +84,11 @@ def screen(snakemake: Any) -> None:
 
 
 def impute_accuracy(snakemake: Any) -> None:
-    """The ``impute_accuracy`` rule: the masking experiment and the chain it recommends per role."""
+    """The ``impute_accuracy`` rule: the masking experiment, its per-step counts and the chain recommended per role."""
     setup_logging(snakemake)
     p = snakemake.params
     panel, catalogue, groups = _inputs(snakemake)
-    acc = masking_experiment(
+    acc, steps, missingness = masking_tables(
         panel,
         catalogue,
         groups,
@@ -94,12 +96,15 @@ def impute_accuracy(snakemake: Any) -> None:
         p.last,
         share=p.masking_share,
         end_segments=p.masking_end_segments,
+        min_cells=p.masking_min_cells,
         methods=list(p.masking_candidates),
         settings=_settings(snakemake),
         screening=read_table(snakemake.input.screening, tables.SCREENING),
     )
     best = recommend_methods(acc)
     write_table(acc, snakemake.output.accuracy, tables.ACCURACY)
+    write_table(steps, snakemake.output.steps, tables.STEP_ACCURACY)
+    write_table(missingness, snakemake.output.missingness, tables.MISSINGNESS)
     write_table(
         pd.DataFrame(sorted(best.items()), columns=["role", "chain"]), snakemake.output.recommended, tables.RECOMMENDED
     )
@@ -111,13 +116,16 @@ def accuracy_figure(snakemake: Any) -> None:
     """The ``accuracy_figure`` rule: the masking experiment as a figure (PNG and PDF)."""
     setup_logging(snakemake)
     acc = read_table(snakemake.input.accuracy, tables.ACCURACY)
+    steps = read_table(snakemake.input.steps, tables.STEP_ACCURACY)
     save(
-        draw_accuracy_figure(acc, _methods_in_use(snakemake)), snakemake.output.figure_png, snakemake.output.figure_pdf
+        draw_accuracy_figure(acc, _methods_in_use(snakemake), steps),
+        snakemake.output.figure_png,
+        snakemake.output.figure_pdf,
     )
 
 
 def impute(snakemake: Any) -> None:
-    """The ``impute`` rule: the point imputation, its status counts and the chains used."""
+    """The ``impute`` rule: the point imputation, its status counts, the never-reported series and the chains used."""
     setup_logging(snakemake)
     methods = _methods_in_use(snakemake)
     panel, catalogue, groups = _inputs(snakemake)
@@ -134,6 +142,7 @@ def impute(snakemake: Any) -> None:
     )
     write_table(imputed, snakemake.output.imputed, tables.IMPUTED, strings=TEXT_COLUMNS)
     write_table(status_counts(imputed), snakemake.output.counts, tables.STATUS_COUNTS)
+    write_table(unreported_counts(imputed, catalogue), snakemake.output.unreported, tables.UNREPORTED)
     write_table(methods, snakemake.output.methods, tables.METHODS_USED)
 
 
@@ -153,6 +162,7 @@ def impute_draws(snakemake: Any) -> None:
         settings=_settings(snakemake),
         share=p.masking_share,
         end_segments=p.masking_end_segments,
+        min_cells=p.masking_min_cells,
         screening=read_table(snakemake.input.screening, tables.SCREENING),
         categorical=True,
     )

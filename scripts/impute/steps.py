@@ -13,27 +13,45 @@ estimates from the *observed* values alone, never from another step's output, so
 cell's value depends on its own step only and its status tells the whole story (it also
 means a step's fills can be computed once and shared by every chain that uses it).
 
-===============  =============  ===============================================================
-step             status         what it does (label written to ``method``)
-===============  =============  ===============================================================
-``interpolate``  interpolated   linear in time across an interior gap of at most ``max_gap``
-                                years; a longer gap stays missing *entirely*, it is not
-                                partially filled from its ends (``linear(k=3)``)
-``carry``        extrapolated   nearest observed value of the series, at most ``max_extrap``
-                                years beyond the first/last observation (``carry(k=2)``)
-``trend``        extrapolated   straight line (least squares) through the ``trend_points``
-                                (default 3) observations nearest the end, at most
-                                ``max_extrap`` years out, clipped to the indicator's valid
-                                range; with a single observation it falls back to carry and
-                                says so (``trend(k=2,n=3)`` or ``carry(k=2)``)
-``group_mean``   group          mean / median of the indicator that year over the observed
-``group_median``                economies of the same region x income group (income group *of
-                                that year*); when that cell has no observation the fallback
-                                is the income group alone, then the region alone
-                                (``group_median(region x income)``, ``group_median(income)``)
-``knn``          model          sklearn ``KNNImputer`` (k=5) across indicators (``knn(k=5)``)
-``iterative``    model          sklearn ``IterativeImputer`` with BayesianRidge (``iterative``)
-===============  =============  ===============================================================
+================  =============  ===============================================================
+step              status         what it does (label written to ``method``)
+================  =============  ===============================================================
+``interpolate``   interpolated   linear in time across an interior gap of at most ``max_gap``
+                                 years; a longer gap stays missing *entirely*, it is not
+                                 partially filled from its ends (``linear(k=3)``)
+``carry``         extrapolated   nearest observed value of the series, at most ``max_extrap``
+                                 years beyond the first/last observation (``carry(k=2)``)
+``carry_long``    extrapolated   as ``carry``, up to ``long_carry`` (default 5) years
+                                 (``carry(k=5)``)
+``carry_all``     interpolated / the last observation carried forward across any gap
+                  extrapolated   (``carry_forward(all)``, interpolated) and to the end of the
+                                 window, the first carried back to its start (``carry(all)``,
+                                 extrapolated): the naive carry-forward baseline as a step
+``carry_forward`` interpolated   the last observed value before an interior gap of at most
+                                 ``long_carry`` years (``carry_forward(k=5)``); a longer gap
+                                 stays missing entirely
+``trend``         extrapolated   straight line (least squares) through the ``trend_points``
+                                 (default 3) observations nearest the end, at most
+                                 ``max_extrap`` years out, clipped to the indicator's valid
+                                 range; with a single observation it falls back to carry and
+                                 says so (``trend(k=2,n=3)`` or ``carry(k=2)``)
+``group_mean``    group          mean / median of the indicator that year over the observed
+``group_median``                 economies of the same region x income group (income group *of
+                                 that year*); when that cell has no observation the fallback
+                                 is the income group alone, then the region alone
+                                 (``group_median(region x income)``, ``group_median(income)``)
+``knn``           model          sklearn ``KNNImputer`` (k=5) across indicators (``knn(k=5)``)
+``iterative``     model          sklearn ``IterativeImputer`` with BayesianRidge (``iterative``)
+================  =============  ===============================================================
+
+Never-reported series
+---------------------
+A series (economy x indicator) with no observation in the window is not filled by any
+step unless ``fill_unreported`` is on: its cells keep status ``missing`` with the method
+``never reported`` (counted per indicator in ``unreported.csv``), and the index's
+aggregation re-weights over the indicators the economy has. Only a model or group step
+could fill such a series, and nothing measures how well unless the masking experiment
+hides whole series, which it does when ``fill_unreported`` is on.
 
 The recommended order, and the default, goes from the economy's own series outward:
 interpolation (short interior gaps are where a straight line is most accurate), bounded

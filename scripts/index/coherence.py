@@ -30,9 +30,12 @@ import pandas as pd
 from scipy import stats
 
 from scripts.core.errors import ConfigError
+from scripts.core.tables import NODE_CORRELATIONS
 from scripts.index.engine import IndexResult
 
 CorrMethod = Literal["pearson", "spearman"]
+#: Rows Cronbach's alpha uses: pairwise-complete covariances (COINr) or complete rows only.
+AlphaRows = Literal["pairwise", "complete"]
 
 COHERENCE_COLUMNS = [
     "parent",
@@ -55,22 +58,45 @@ COHERENCE_COLUMNS = [
 ]
 
 
-def cronbach_alpha(children: pd.DataFrame) -> float:
+#: Columns of the NODE_CORRELATIONS table, in order.
+NODE_CORRELATION_COLUMNS = list(NODE_CORRELATIONS.columns)
+
+
+def cronbach_alpha(children: pd.DataFrame, use: AlphaRows = "pairwise") -> float:
     """Return Cronbach's alpha of the children (dimensionless, <= 1; may be negative).
 
-    ``k/(k-1) * (1 - sum_i var(x_i) / var(sum_i x_i))`` with sample variances (ddof=1)
-    over the complete cases (rows with no missing child). NaN with fewer than 2 children
-    or 2 complete rows, or when the row totals do not vary.
+    ``k/(k-1) * (1 - sum_i C_ii / sum_ij C_ij)`` with ``C`` the children's covariance
+    matrix (ddof=1). ``use="pairwise"`` (default, COINr's ``get_cronbach``, R's
+    ``cov(use = "pairwise.complete.obs")``): each entry of ``C`` from the rows where both
+    children are present, entries with fewer than 2 such rows left out of both sums.
+    ``use="complete"``: ``C`` from the complete rows only, which is the textbook
+    ``1 - sum var(x_i) / var(sum x_i)``. NaN with fewer than 2 children or when
+    ``sum_ij C_ij`` is 0 or undefined.
     """
-    cc = children.dropna().to_numpy(dtype=float)
-    n, k = cc.shape
-    if k < 2 or n < 2:
+    x = children.to_numpy(dtype=float)
+    k = x.shape[1]
+    if use == "complete":
+        x = x[~np.isnan(x).any(axis=1)]
+    if k < 2:
         return float("nan")
-    var_items = cc.var(axis=0, ddof=1).sum()
-    var_total = cc.sum(axis=1).var(ddof=1)
-    if var_total == 0:
+    c = pairwise_cov(x)
+    total = np.nansum(c)
+    if not np.isfinite(c).any() or total == 0:
         return float("nan")
-    return float(k / (k - 1) * (1.0 - var_items / var_total))
+    return float(k / (k - 1) * (1.0 - np.nansum(np.diag(c)) / total))
+
+
+def pairwise_cov(x: np.ndarray) -> np.ndarray:
+    """Covariance matrix (ddof=1) with each entry from the rows where both columns are present (NaN below 2)."""
+    present = ~np.isnan(x)
+    z = np.where(present, x, 0.0)
+    p = present.astype(float)
+    n = p.T @ p  # rows with both present
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sx = z.T @ p  # sum of column i over the rows where j is present
+        sxy = z.T @ z
+        cov = (sxy - sx * sx.T / n) / (n - 1)
+    return np.where(n >= 2, cov, np.nan)
 
 
 def pca_first_share(children: pd.DataFrame) -> float:
@@ -260,9 +286,10 @@ def coherence_summary(
 ) -> pd.DataFrame:
     """Return the one-row summary of a parent's children (concatenate across parents).
 
-    Columns: ``parent``, ``k`` children, ``n`` complete rows, ``alpha`` (Cronbach) and
-    ``alpha_ok`` (>= ``alpha_wanted``), ``pc1_share`` (0-1) and ``pc1_ok``
-    (>= ``pc1_wanted``). The flags are False when the statistic is undefined.
+    Columns: ``parent``, ``k`` children, ``n`` complete rows, ``alpha`` (Cronbach, from
+    pairwise-complete covariances as COINr computes it) and ``alpha_ok`` (>=
+    ``alpha_wanted``), ``pc1_share`` (0-1, complete rows) and ``pc1_ok`` (>=
+    ``pc1_wanted``). The flags are False when the statistic is undefined.
     """
     alpha = cronbach_alpha(children)
     pc1 = pca_first_share(children)
@@ -282,7 +309,12 @@ def coherence_summary(
 def audit_coherence(
     result: IndexResult, *, silent: float, collinear: float, alpha_wanted: float, pc1_wanted: float
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Coherence audit of every aggregate node: (per-child table COHERENCE, per-node summary COHERENCE_SUMMARY)."""
+    """Coherence audit of every aggregate node: (per-child table COHERENCE, per-node summary COHERENCE_SUMMARY).
+
+    Correlations and flags are pooled over all economy-years; ``pearson_within`` and
+    ``spearman_within`` beside them are the mean of the correlations within each year
+    (:func:`within_year`), free of the diffusion trend all indicators share.
+    """
     fw = result.framework
     scores = result.node_scores
     per_child, summaries = [], []
@@ -293,4 +325,76 @@ def audit_coherence(
         w = pd.Series({k: weights[k] for k in kids})
         per_child.append(coherence_table(children, scores[node], w, node, silent=silent, collinear=collinear))
         summaries.append(coherence_summary(children, node, alpha_wanted=alpha_wanted, pc1_wanted=pc1_wanted))
-    return pd.concat(per_child, ignore_index=True), pd.concat(summaries, ignore_index=True)
+    table = pd.concat(per_child, ignore_index=True)
+    means = mean_within(coherence_by_year(result), ["parent", "indicator"])
+    table = table.merge(means[["parent", "indicator", "pearson_within", "spearman_within"]], how="left")
+    return table, pd.concat(summaries, ignore_index=True)
+
+
+def coherence_by_year(result: IndexResult) -> pd.DataFrame:
+    """Each aggregate's correlation with each of its children within each year (COHERENCE_BY_YEAR).
+
+    Columns parent, indicator (the child), year, n, pearson, spearman; see :func:`within_year`.
+    """
+    fw = result.framework
+    pairs = [(node, kid) for node in fw.aggregates for kid in fw.children(node)]
+    table = within_year(result.node_scores, pairs).rename(columns={"a": "parent", "b": "indicator"})
+    return table.sort_values(["parent", "indicator", "year"], ignore_index=True)
+
+
+def within_year(scores: pd.DataFrame, pairs: list[tuple[str, str]]) -> pd.DataFrame:
+    """Pearson and Spearman correlations of each pair of columns of ``scores`` within each year.
+
+    ``scores``: wide frame indexed (unit, year). Returns a, b, year, n (economies with
+    both), pearson, spearman (NaN below 3 economies or for a constant side), sorted by
+    a, b, year.
+    """
+    years = scores.index.get_level_values(1)
+    rows = []
+    for year in np.unique(years):
+        block = scores[years == year]
+        for a, b in pairs:
+            x, y = block[a].to_numpy(dtype=float), block[b].to_numpy(dtype=float)
+            pear, n = _pair_corr(x, y, "pearson")
+            spear, _ = _pair_corr(x, y, "spearman")
+            rows.append((a, b, int(year), n, pear, spear))
+    out = pd.DataFrame(rows, columns=["a", "b", "year", "n", "pearson", "spearman"])
+    return out.sort_values(["a", "b", "year"], ignore_index=True)
+
+
+def mean_within(by_year: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per pair: the mean (and min, max) over years of the within-year correlations, and the years averaged."""
+    g = by_year.groupby(keys, sort=True)
+    out = g.agg(
+        n_years=("spearman", "count"),
+        pearson_within=("pearson", "mean"),
+        spearman_within=("spearman", "mean"),
+        spearman_within_min=("spearman", "min"),
+        spearman_within_max=("spearman", "max"),
+    )
+    return out.reset_index()
+
+
+def node_correlations(result: IndexResult) -> pd.DataFrame:
+    """Correlations of every aggregate below the root with every other one (NODE_CORRELATIONS).
+
+    One row per ordered pair (node, other): n (economy-years with both), pooled pearson
+    and spearman, and the within-year means (pearson_within, spearman_within, with the
+    lowest and highest year's Spearman and the number of years). "Each sub-index's
+    correlation with the others" reads off the rows of one node.
+    """
+    fw = result.framework
+    scores = result.node_scores
+    nodes = [n for n in fw.aggregates if n != fw.root]
+    pairs = [(a, b) for a in nodes for b in nodes if a != b]
+    if not pairs:
+        return pd.DataFrame(columns=NODE_CORRELATION_COLUMNS)
+    pooled = []
+    for a, b in pairs:
+        x, y = scores[a].to_numpy(dtype=float), scores[b].to_numpy(dtype=float)
+        pear, n = _pair_corr(x, y, "pearson")
+        pooled.append((a, b, n, pear, _pair_corr(x, y, "spearman")[0]))
+    table = pd.DataFrame(pooled, columns=["a", "b", "n", "pearson", "spearman"])
+    table = table.merge(mean_within(within_year(scores, pairs), ["a", "b"]), on=["a", "b"], how="left")
+    table = table.rename(columns={"a": "node", "b": "other"})
+    return table[NODE_CORRELATION_COLUMNS].sort_values(["node", "other"], ignore_index=True)

@@ -11,7 +11,12 @@ Methods (COINr-compatible unless stated; ``params`` keys in brackets):
 ``minmax``
     ``(x - min) / (max - min) * (u - l) + l`` to ``[range]`` (default ``(0, 100)``;
     use ``(1, 100)`` before geometric or harmonic aggregation). ``[clip]`` (default
-    False) truncates to ``[l, u]``, which only matters with ``base_year``.
+    False) truncates to ``[l, u]``, which only matters with ``base_year``. ``min`` and
+    ``max`` are the goalposts of :func:`scripts.index.goalposts.goalpost_bounds`:
+    ``[bounds]`` "minmax" (default, COINr: the reference set's extremes), "quantile"
+    (``[quantiles]``, default (0.01, 0.99)) or "reference" (``[goalposts]`` {indicator:
+    (lo, hi)}); ``[despike]`` (robust-z threshold) keeps isolated spikes out of the
+    reference set. The robust rules (and despike) cap at ``[l, u]``.
 ``zscore``
     ``m + s * (x - mean) / sd`` with the sample sd (ddof=1); ``[mean]`` m default 0,
     ``[sd]`` s default 1 (COINr's ``m_sd``).
@@ -63,9 +68,10 @@ import pandas as pd
 
 from scripts.core.errors import ConfigError
 from scripts.core.vocabulary import NORM_METHODS, TIES, NormMethod
+from scripts.index.goalposts import bounds_settings, goalpost_bounds
 
 _PARAMS: dict[str, set[str]] = {
-    "minmax": {"range", "clip"},
+    "minmax": {"range", "clip", "bounds", "quantiles", "goalposts", "despike"},
     "zscore": {"mean", "sd"},
     "rank": {"ties"},
     "percentile": {"scale"},
@@ -161,7 +167,7 @@ def normalise(
     years = wide.index.get_level_values(1)
     ref = _Reference(v, years, wide.columns, by_year, base_year)
     if method == "minmax":
-        out = _minmax(v, p, ref)
+        out = _minmax(v, p, ref, wide, d)
     elif method == "zscore":
         out = _zscore(v, p, ref)
     elif method == "rank":
@@ -281,7 +287,7 @@ class _Reference:
             return np.sqrt(self._reduce(np.add, dev * dev) / (self.count() - 1))
 
 
-def _minmax(v: np.ndarray, p: dict[str, Any], ref: _Reference) -> np.ndarray:
+def _minmax(v: np.ndarray, p: dict[str, Any], ref: _Reference, wide: pd.DataFrame, d: np.ndarray) -> np.ndarray:
     lo_t, hi_t = (float(b) for b in p.get("range", (0.0, 100.0)))
     if not hi_t > lo_t:
         raise ConfigError(
@@ -289,15 +295,34 @@ def _minmax(v: np.ndarray, p: dict[str, Any], ref: _Reference) -> np.ndarray:
             expected="range = (l, u) with l < u",
             fix="e.g. range: [0, 100], or [1, 100] before geometric aggregation",
         )
-    mn = ref.min()
-    rng = ref.max() - mn
+    settings = bounds_settings(p)
+    robust = settings["rule"] != "minmax" or settings["despike"] is not None
+    if robust:
+        mn, rng = _robust_bounds(wide, d, settings, ref)
+    else:  # COINr's n_minmax, on the flipped values
+        mn = ref.min()
+        rng = ref.max() - mn
     const = ~(rng > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = (v - mn) / np.where(const, 1.0, rng) * (hi_t - lo_t) + lo_t
     out = np.where(const & ~np.isnan(v), (lo_t + hi_t) / 2.0, out)
-    if p.get("clip", False):
+    if robust or p.get("clip", False):
         out = np.clip(out, lo_t, hi_t)
     return out
+
+
+def _robust_bounds(
+    wide: pd.DataFrame, d: np.ndarray, settings: dict[str, Any], ref: _Reference
+) -> tuple[np.ndarray, np.ndarray]:
+    """The minimum and range of the flipped values ``x * d`` implied by the goalposts, per row or pooled."""
+    gp = goalpost_bounds(wide, **settings, reference_rows=ref.mask, by_year=ref.by_year)
+    lo_v, hi_v = gp.lo, gp.hi  # (1, k) pooled or base year; (years, k) by year
+    if ref.by_year:
+        rows = np.searchsorted(np.asarray(gp.years), np.asarray(wide.index.get_level_values(1)))
+        lo_v, hi_v = lo_v[rows], hi_v[rows]
+    # Flipped (direction -1) values -x run from -hi to -lo.
+    mn = np.where(d > 0, lo_v, -hi_v)
+    return mn, hi_v - lo_v
 
 
 def _zscore(v: np.ndarray, p: dict[str, Any], ref: _Reference) -> np.ndarray:

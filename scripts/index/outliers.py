@@ -22,7 +22,10 @@ COINr's ``Treat()`` does with its default specification (``winsorise`` then ``lo
    nothing, so it cannot cure negative skew. Both forms are increasing in ``x``, so the
    indicator's direction and the units' order are kept.
 
-Departures from COINr, all in cases where COINr stops with an error or returns NA:
+A deliberate departure from COINr, kept on purpose: the mirrored log of step 3 for
+negatively skewed indicators (COINr's default would apply ``log_CT`` and leave them
+failing). The other departures are all in cases where COINr stops with an error or
+returns NA:
 
 - A column (or column-year) with fewer than 4 non-missing values, or with a single
   distinct value, has no defined kurtosis/skewness: it is left as it is and reported
@@ -184,8 +187,10 @@ def _treat_columns(
         hi = np.nanmax(xl, axis=0)
         a = 0.01 * (hi - lo)
         positive = sk0[need_log] >= 0
+        # (hi - xl) + a, not (hi + a) - xl: the same rounding as (xl - lo) + a, so treating -x
+        # gives exactly -1 times treating x even where the skew sits on the threshold.
         with np.errstate(invalid="ignore", divide="ignore"):
-            logged = np.where(positive, np.log(xl - lo + a), -np.log(hi + a - xl))
+            logged = np.where(positive, np.log((xl - lo) + a), -np.log((hi - xl) + a))
         out = w.copy()
         out[:, need_log] = logged
         _, sk_l, ku_l = _moments(logged)

@@ -7,13 +7,14 @@ the uncertainty analysis all call it, so the three compute the same index.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from scripts.core.errors import ConfigError
+from scripts.index.denominate import denominate, denomination_spec
 from scripts.index.engine import IndexResult, IndexSpec, NormSpec, compute_index
 from scripts.index.framework import Framework, load_framework
 from scripts.index.outliers import TreatResult, treat_outliers
@@ -77,7 +78,32 @@ def prepare_index(
     table = table.assign(weight=pd.to_numeric(table["weight"]), direction=pd.to_numeric(table["direction"]))
     framework = load_framework(table, source=framework_file)
     wide, pruned, report = select_indicators(point, framework, screening, first, last)
-    return PreparedIndex(pruned, index_spec(settings), wide, report, settings["treatment"])
+    denomby = denomination_spec(settings.get("denominate"))
+    if denomby:
+        wide = denominate(wide, panel_columns(point, {by for by, _ in denomby.values()}), denomby)
+    return PreparedIndex(
+        pruned, with_catalogue_goalposts(index_spec(settings), catalogue), wide, report, settings["treatment"]
+    )
+
+
+def with_catalogue_goalposts(spec: IndexSpec, catalogue: pd.DataFrame) -> IndexSpec:
+    """Fill the fixed goalposts of ``bounds: reference`` from the catalogue's [min, max] where config gives none.
+
+    The catalogue's bounds are the indicator's natural range (0-100 for a percentage), the
+    same for every run and release. An indicator with neither is left for the
+    normalisation to report (ConfigError naming it).
+    """
+    ns = spec.normalisation
+    if ns.method != "minmax" or ns.params.get("bounds") != "reference" or not {"min", "max"} <= set(catalogue):
+        return spec
+    given = dict(ns.params.get("goalposts") or {})
+    cat = catalogue.set_index("indicator")
+    for ind in cat.index:
+        lo, hi = pd.to_numeric(pd.Series([cat.at[ind, "min"], cat.at[ind, "max"]]), errors="coerce")
+        if ind not in given and np.isfinite(lo) and np.isfinite(hi):
+            given[ind] = (float(lo), float(hi))
+    params = {**ns.params, "goalposts": given}
+    return replace(spec, normalisation=replace(ns, params=params))
 
 
 def attach_themes(framework_table: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFrame:
@@ -94,6 +120,14 @@ def attach_themes(framework_table: pd.DataFrame, catalogue: pd.DataFrame) -> pd.
     fill = t["node"].map(tags).fillna("")
     t["themes"] = np.where(t["themes"].str.strip() == "", fill, t["themes"])
     return t
+
+
+def panel_columns(point: pd.DataFrame, indicators: set[str]) -> pd.DataFrame:
+    """The wide (iso3, year) frame of some indicators of the point imputation (e.g. denominators)."""
+    sel = point[point["indicator"].isin(sorted(indicators))]
+    wide = sel.pivot_table(index=[UNIT, YEAR], columns="indicator", values="value", aggfunc="first", observed=True)
+    wide.columns = wide.columns.astype(str)
+    return wide.astype("float64")
 
 
 def select_indicators(

@@ -22,8 +22,9 @@ from scripts.core.contract import empty, read_table, write_table
 from scripts.core.io import read_csv, write_csv
 from scripts.core.logs import setup_logging
 from scripts.core.provenance import load_manifest, verify_files
-from scripts.index.coherence import audit_coherence
+from scripts.index.coherence import audit_coherence, coherence_by_year, node_correlations
 from scripts.index.external import external_table, name_lookup, read_references
+from scripts.index.goalposts import published_goalposts
 from scripts.index.prepare import YEAR, prepare_index
 from scripts.index.strengths import strengths_weaknesses
 from scripts.index.variants import disjoint_variants
@@ -56,6 +57,9 @@ def index(snakemake: Any) -> None:
         wide.shape[1],
     )
     treated, result = prepared.run()
+    ns = prepared.spec.normalisation
+    normalised_input = (prepared.wide if treated is None else treated.treated)[list(fw.leaves)]
+    goalposts = published_goalposts(normalised_input, ns.method, ns.params, time=ns.time, base_year=ns.base_year)
 
     scores = result.scores.sort_values(["node", YEAR, "iso3"], ignore_index=True)
     child_table, summary = audit_coherence(result, **p.audit)
@@ -78,6 +82,7 @@ def index(snakemake: Any) -> None:
     write_table(contributions, out.contributions, tables.CONTRIBUTIONS)
     write_table(result.weights, out.weights, tables.WEIGHTS)
     write_table(prepared.leaf_report, out.indicators, tables.INDEX_INDICATORS)
+    write_table(goalposts.sort_values(["indicator", "year"], ignore_index=True), out.goalposts, tables.GOALPOSTS)
     if treated is not None:
         write_table(treated.details, out.treatment, tables.TREATMENT)
         write_table(treated.points, out.treated_points, tables.TREATED_POINTS)
@@ -86,6 +91,8 @@ def index(snakemake: Any) -> None:
         write_csv(pd.DataFrame(), out.treated_points)
     write_table(child_table, out.coherence, tables.COHERENCE)
     write_table(summary, out.coherence_summary, tables.COHERENCE_SUMMARY)
+    write_table(coherence_by_year(result), out.coherence_by_year, tables.COHERENCE_BY_YEAR)
+    write_table(node_correlations(result), out.node_correlations, tables.NODE_CORRELATIONS)
     strengths = strengths_weaknesses(result.normalised, result.node_ranks[list(fw.leaves)], n=3)
     write_table(strengths, out.strengths, tables.STRENGTHS)
     write_table(validation, out.validation, tables.EXTERNAL_VALIDATION)

@@ -1,4 +1,4 @@
-"""Readable labels for published figures and tables: economy names, node names, method names."""
+"""Readable labels for published figures and tables: economy names and node names (method names: core.vocabulary)."""
 
 from __future__ import annotations
 
@@ -6,25 +6,6 @@ import re
 from collections.abc import Mapping
 
 import pandas as pd
-
-#: Readable names of the imputation steps, as a reader of the accuracy figure needs them.
-STEP_NAMES: dict[str, str] = {
-    "interpolate": "linear interpolation",
-    "carry": "carry nearest value",
-    "trend": "linear trend",
-    "group_mean": "peer-group mean",
-    "group_median": "peer-group median",
-    "knn": "k nearest neighbours",
-    "iterative": "iterative regression",
-    "global_mean": "baseline: global mean",
-    "locf": "baseline: last value carried",
-}
-
-
-def method_label(chain: str) -> str:
-    """A chain of steps ("interpolate+carry+knn") as words ("linear interpolation, then carry ..."), in order."""
-    steps = [STEP_NAMES.get(s, s.replace("_", " ")) for s in chain.split("+") if s]
-    return ", then ".join(steps)
 
 
 def economy_names(economies: pd.DataFrame) -> dict[str, str]:

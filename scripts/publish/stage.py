@@ -21,10 +21,10 @@ from scripts.core.io import read_csv, write_csv, write_json
 from scripts.core.logs import setup_logging
 from scripts.core.plotting import save
 from scripts.publish import figures_index, figures_quality
-from scripts.publish.labels import node_names
+from scripts.publish.labels import node_names, with_names
 from scripts.publish.manifest import build_manifest, declared_outputs, file_digests, package_versions
 from scripts.publish.profiles import ProfileData, economies_to_profile, headline_outcomes, profile_figure
-from scripts.publish.tables import publication_frame, ranking_table, write_publication
+from scripts.publish.tables import external_validation_table, publication_frame, ranking_table, write_publication
 from scripts.publish.workbook import write_workbook
 
 log = logging.getLogger("ictmdg")
@@ -124,9 +124,9 @@ def quality_figures(snakemake: Any) -> None:
 
 
 def publish_tables(snakemake: Any) -> None:
-    """The published tables (ranking, coverage, coherence) as CSV, Markdown and LaTeX, and all in one workbook."""
+    """The published tables as CSV, Markdown, LaTeX and HTML, and all of them in one workbook."""
     setup_logging(snakemake)
-    inp, out = snakemake.input, snakemake.output
+    p, inp, out = snakemake.params, snakemake.input, snakemake.output
     framework = _framework(inp.framework)
     root, subs, _ = _structure(framework)
     scores = read_table(inp.scores, tables.SCORES)
@@ -134,21 +134,52 @@ def publish_tables(snakemake: Any) -> None:
     year = figures_index.latest_year(scores, root)
     names = node_names(framework)
     ranking = ranking_table(scores, economies, root=root, sub_indices=subs, year=year)
-    ranking = publication_frame(ranking, headers={**RANKING_HEADERS, **{s: names[s] for s in subs}})
-    coverage = publication_frame(read_table(inp.coverage, tables.COVERAGE), decimals=3)
-    coherence = publication_frame(read_table(inp.coherence_summary, tables.COHERENCE_SUMMARY), decimals=3)
+    external = external_validation_table(
+        {name: read_table(f, tables.EXTERNAL_VALIDATION) for name, f in zip(sorted(p.indices), inp.external)}
+    )
+    validation = with_names(read_table(inp.validation, tables.VALIDATION), economies)
     sheets = {
-        "ranking": (ranking, f"{names[root]}: scores and ranks of {year}", "tab:ranking"),
-        "coverage": (coverage, "Coverage of every indicator of the harmonised database", "tab:coverage"),
+        "ranking": (
+            publication_frame(ranking, headers={**RANKING_HEADERS, **{s: names[s] for s in subs}}),
+            f"{names[root]}: scores and ranks of {year}",
+        ),
         "coherence": (
-            coherence,
+            publication_frame(read_table(inp.coherence_summary, tables.COHERENCE_SUMMARY), decimals=3),
             f"{names[root]}: coherence of every aggregate (Cronbach's alpha, first-component share)",
-            "tab:coherence",
+        ),
+        "node_correlations": (
+            publication_frame(read_table(inp.node_correlations, tables.NODE_CORRELATIONS), decimals=3),
+            f"{names[root]}: correlations between sub-indices and pillars, pooled and within years",
+        ),
+        "goalposts": (
+            publication_frame(read_table(inp.goalposts, tables.GOALPOSTS), decimals=3),
+            f"{names[root]}: the goalposts of the normalisation and the values capped at them",
+        ),
+        "external_validation": (
+            publication_frame(external, decimals=3),
+            "Every index against published scores (Spearman and Pearson correlations)",
+        ),
+        "coverage": (
+            publication_frame(read_table(inp.coverage, tables.COVERAGE), decimals=3),
+            "Coverage of every indicator of the harmonised database",
+        ),
+        "reconciliation": (
+            read_table(inp.reconciliation, tables.RECONCILIATION),
+            "Every raw cell, kept or dropped with its reason, per source, file and series",
+        ),
+        "discrepancies": (
+            publication_frame(read_table(inp.discrepancies, tables.DISCREPANCIES), decimals=3),
+            "How often and how far alternative sources disagree with the one kept",
+        ),
+        "validation": (publication_frame(validation, decimals=3), "Values outside their plausible range"),
+        "screening": (
+            publication_frame(read_table(inp.screening, tables.SCREENING), decimals=3),
+            "Screening of indicators and economies over the analysis window",
         ),
     }
-    for name, (frame, caption, label) in sheets.items():
-        write_publication(frame, Path(getattr(out, name)).with_suffix(""), caption=caption, label=label)
-    write_workbook({name: frame for name, (frame, _, _) in sheets.items()}, out.workbook)
+    for name, (frame, caption) in sheets.items():
+        write_publication(frame, Path(getattr(out, name)).with_suffix(""), caption=caption, label=f"tab:{name}")
+    write_workbook({name: frame for name, (frame, _) in sheets.items()}, out.workbook)
 
 
 def country_profiles(snakemake: Any) -> None:

@@ -52,6 +52,16 @@ def ranking_table(
     return out.sort_values(["rank", "iso3"], ignore_index=True)
 
 
+#: The columns of the published external validation (the p-values stay in the stage's CSV).
+EXTERNAL_COLUMNS = ("index", "label", "data_year", "our_year", "year_gap", "n_common", "spearman_rho", "pearson_r")
+
+
+def external_validation_table(by_index: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every index's EXTERNAL_VALIDATION rows in one table, with the index named first (indices in the given order)."""
+    frames = [df.assign(index=name) for name, df in by_index.items()]
+    return pd.concat(frames, ignore_index=True).loc[:, list(EXTERNAL_COLUMNS)]
+
+
 def publication_frame(df: pd.DataFrame, *, decimals: int = 1, headers: Mapping[str, str] | None = None) -> pd.DataFrame:
     """``df`` with float columns rounded to ``decimals`` and columns renamed for readers (``headers``)."""
     floats = [c for c in df.columns if pd.api.types.is_float_dtype(df[c])]
@@ -61,8 +71,7 @@ def publication_frame(df: pd.DataFrame, *, decimals: int = 1, headers: Mapping[s
 #: Style of the HTML tables (the report shows them in a frame).
 HTML_STYLE = (
     "<style>body{font-family:sans-serif;font-size:13px;margin:8px}table{border-collapse:collapse}"
-    "th,td{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}th{background:#f3f3f3;position:sticky;top:0}"
-    "td:nth-child(-n+2),th:nth-child(-n+2){text-align:left}"
+    "th,td{padding:3px 8px;border-bottom:1px solid #ddd;text-align:left}th{background:#f3f3f3;position:sticky;top:0}"
     "</style>"
 )
 
@@ -76,7 +85,9 @@ def write_publication(df: pd.DataFrame, stem: str | Path, *, caption: str, label
     stem = Path(stem)
     paths = [stem.with_suffix(s) for s in (".csv", ".md", ".tex", ".html")]
     write_csv(df, paths[0])
-    markdown = f"{caption}\n\n" + df.to_markdown(index=False, floatfmt="g") + "\n"
+    # A blank cell, not "nan", where a value does not apply (tabulate leaves None blank).
+    blanks = df.astype(object).where(df.notna(), None)
+    markdown = f"{caption}\n\n" + blanks.to_markdown(index=False, floatfmt="g", missingval="") + "\n"
     write_text(markdown, paths[1])
     latex = df.to_latex(
         index=False,
@@ -90,7 +101,7 @@ def write_publication(df: pd.DataFrame, stem: str | Path, *, caption: str, label
     write_text(latex, paths[2])
     table = df.to_html(index=False, na_rep="", border=0)
     title = html.escape(caption)
-    # Numbers right-aligned, so that digits line up; text stays left-aligned.
+    # Numbers right-aligned, so that digits line up; text is left-aligned.
     numeric = [k for k, c in enumerate(df.columns, start=1) if pd.api.types.is_numeric_dtype(df[c])]
     align = "".join(f"td:nth-child({k}),th:nth-child({k}){{text-align:right}}" for k in numeric)
     page = (

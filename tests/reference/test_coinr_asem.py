@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from support import ROOT
 
+from scripts.index.denominate import coinr_denomby, denominate
 from scripts.index.engine import IndexSpec, compute_index
 from scripts.index.framework import framework_from_coinr_imeta, load_framework
 
@@ -144,12 +145,28 @@ def coinr_treat(x: np.ndarray) -> np.ndarray:
     return np.log(x - x.min() + 0.01 * (x.max() - x.min()))
 
 
+def coinr_denominate(idata: pd.DataFrame, denomby: pd.DataFrame) -> pd.DataFrame:
+    """COINr's Denominate.data.frame, line by line: dcol <- denoms[[Denominator]] / ScaleFactor; x / dcol."""
+    x = idata.copy()
+    for r in denomby.itertuples():
+        dcol = idata[r.Denominator] / r.ScaleFactor
+        x[r.iCode] = idata[r.iCode] / dcol
+    return x
+
+
+def engine_denominate(idata: pd.DataFrame, spec: dict) -> pd.DataFrame:
+    """The engine's denomination step on ASEM's iData (denominators are iData columns, as in COINr)."""
+    wide = wide_from(idata[list(spec)].astype(float), idata)
+    denoms = wide_from(idata[["Area", "Energy", "GDP", "Population"]].astype(float), idata)
+    return denominate(wide, denoms, spec)
+
+
 def coinr_preprocess(idata: pd.DataFrame, imeta: pd.DataFrame, leaves: tuple[str, ...]) -> pd.DataFrame:
     data = idata.set_index("uCode")
     x = data[list(leaves)].astype(float)
-    ind = imeta[imeta["Type"] == "Indicator"]
-    for r in ind[ind["Denominator"].notna()].itertuples():
-        x[r.iCode] = x[r.iCode] / data[r.Denominator]  # ScaleFactor is 1
+    denominated = engine_denominate(idata, coinr_denomby(imeta))  # ScaleFactor is 1
+    for col in denominated.columns:
+        x[col] = denominated[col].to_numpy()
     x = x.groupby(data["EurAsia_group"]).transform(lambda s: s.fillna(s.mean()))
     assert not x.isna().any().any()
     return x.apply(lambda c: pd.Series(coinr_treat(c.to_numpy()), index=c.index))
@@ -207,3 +224,54 @@ def test_matches_published_coinr_results(fw, idata, imeta):
     assert (got - PUBLISHED).abs().max().max() <= 0.005 + 1e-9
     ranks = res.node_ranks.droplevel("Time")["Index"]
     assert {u: int(ranks[u]) for u in PUBLISHED_RANKS} == PUBLISHED_RANKS
+
+
+# ---- Cronbach's alpha with pairwise-complete covariances (COINr's get_cronbach) ------------
+
+
+def test_cronbach_alpha_matches_coinr_get_cronbach(idata, imeta):
+    # COINr's "Analysis" vignette: get_cronbach(coin, dset = "Raw", iCodes = "P2P", Level = 1)
+    # prints 0.05126659 (8 decimals: the published value is known to 5e-9).
+    from scripts.index.coherence import cronbach_alpha
+
+    p2p = imeta.loc[imeta["Parent"] == "P2P", "iCode"].tolist()
+    raw = idata[p2p].astype(float)
+    assert cronbach_alpha(raw) == pytest.approx(0.05126659, abs=5e-9)
+    # The same formula from pandas' pairwise covariances (an independent implementation), to 1e-12.
+    c = raw.cov().to_numpy()
+    k = len(p2p)
+    assert cronbach_alpha(raw) == pytest.approx(k / (k - 1) * (1 - np.trace(c) / c.sum()), abs=1e-12)
+    # Complete rows only (the earlier convention) differ on the raw pillars, by up to 0.04.
+    gaps = []
+    for pillar in imeta.loc[imeta["Level"] == 2, "iCode"]:
+        cols = imeta.loc[imeta["Parent"] == pillar, "iCode"].tolist()
+        x = idata[cols].astype(float)
+        gaps.append(abs(cronbach_alpha(x) - cronbach_alpha(x, use="complete")))
+    assert 0.03 < max(gaps) < 0.05
+
+
+# ---- Denomination (COINr's Denominate) ------------------------------------------------
+
+
+def test_denomination_matches_coinr_denominate(idata, imeta):
+    # The example coin's denomination (iMeta's Denominator column, ScaleFactor 1: 17 indicators) ...
+    spec = coinr_denomby(imeta)
+    assert len(spec) == 17 and spec["Flights"] == ("Population", 1.0)
+    denomby = pd.DataFrame(
+        [(k, by, sf) for k, (by, sf) in spec.items()], columns=["iCode", "Denominator", "ScaleFactor"]
+    )
+    ours = engine_denominate(idata, spec)
+    theirs = coinr_denominate(idata, denomby)
+    for col in spec:
+        np.testing.assert_allclose(ours[col].to_numpy(), theirs[col].to_numpy(), rtol=1e-9, atol=0)
+    # ... LAO's missing Energy leaves its Elec and Gas missing, as in COINr (NA / x = NA).
+    lao = ours.xs("LAO", level="uCode")
+    assert lao[["Elec", "Gas"]].isna().all(axis=None) and not lao.drop(columns=["Elec", "Gas"]).isna().all(axis=None)
+    # The vignette's data-frame example: Goods by GDP (ScaleFactor 1), Flights by Population (1000).
+    vignette = {"Goods": ("GDP", 1.0), "Flights": ("Population", 1000.0)}
+    denomby = pd.DataFrame([("Goods", "GDP", 1.0), ("Flights", "Population", 1000.0)], columns=denomby.columns)
+    ours = engine_denominate(idata, vignette)
+    theirs = coinr_denominate(idata, denomby)
+    np.testing.assert_allclose(ours["Flights"].to_numpy(), theirs["Flights"].to_numpy(), rtol=1e-9, atol=0)
+    aut = ours.xs("AUT", level="uCode").iloc[0]
+    assert aut["Flights"] == pytest.approx(29.01725 * 1000 / 8735.453, rel=1e-9)  # iData's AUT row by hand

@@ -118,3 +118,31 @@ def test_data_package_describes_every_field(e2e_run: Path) -> None:
 def test_a_rerun_with_nothing_changed_does_nothing(e2e_run: Path) -> None:
     proc = run_snakemake(e2e_run, "--dry-run")
     assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_goalposts_spikes_and_sub_index_correlations_are_published(e2e_run: Path) -> None:
+    # The ict index's robust goalposts: one row per indicator, quantile bounds naming an economy-year.
+    goalposts = read_csv(res(e2e_run, "04_index/ict/goalposts.csv"), dtype={"lo_iso3": str, "hi_iso3": str})
+    used = read_csv(res(e2e_run, "04_index/ict/indicators.csv"))
+    assert sorted(goalposts["indicator"]) == sorted(used.loc[used["status"] == "used", "indicator"])
+    assert (goalposts["rule"] == "quantile").all() and (goalposts["lo"] <= goalposts["hi"]).all()
+    assert goalposts["hi_iso3"].str.len().eq(3).all()
+    # Every score of a used indicator lies within 0-100: values beyond the goalposts are capped.
+    scores = read_csv(res(e2e_run, "04_index/ict/scores.csv"))
+    assert scores.loc[scores["node"].isin(goalposts["indicator"]), "score"].between(0, 100).all()
+    # Tonga's 2002 secondary enrolment (194.5, about 100 before and after) is flagged, and kept in the panel.
+    report = read_csv(res(e2e_run, "02_harmonize/validation.csv"), dtype={"column": str})
+    hit = report[(report["iso3"] == "TON") & (report["year"] == 2002)]
+    hit = hit[hit["indicator"] == "secondary_enrolment_gross"]
+    assert hit["rule"].tolist() == ["isolated spike"] and hit["robust_z"].iloc[0] > 5
+    panel = pd.read_parquet(res(e2e_run, "02_harmonize/panel.parquet"))
+    kept = panel[
+        (panel["iso3"] == "TON") & (panel["year"] == 2002) & (panel["indicator"] == "secondary_enrolment_gross")
+    ]
+    assert kept["value"].round(1).tolist() == [194.5]
+    # Each sub-index (those the test data hold: impact has no files here) against the others, pooled and within years.
+    pairs = read_csv(res(e2e_run, "04_index/ict/node_correlations.csv"))
+    present = sorted({"readiness", "use", "impact"} & set(scores["node"]))
+    sub = pairs[pairs["node"].isin(present) & pairs["other"].isin(present)]
+    assert len(present) >= 2 and len(sub) == len(present) * (len(present) - 1)
+    assert sub["spearman_within"].between(-1, 1).all() and (sub["n_years"] == 8).all()  # 2005-2012

@@ -10,8 +10,14 @@ IMPUTE_SETTINGS = dict(
     max_extrapolation="impute.max_extrapolation",
     trend_points="impute.trend_points",
     max_fit_rows="impute.max_fit_rows",
+    long_carry="impute.long_carry",
+    fill_unreported="impute.fill_unreported",
 )
-MASKING = dict(masking_share="impute.masking.share", masking_end_segments="impute.masking.end_segments")
+MASKING = dict(
+    masking_share="impute.masking.share",
+    masking_end_segments="impute.masking.end_segments",
+    masking_min_cells="impute.masking.min_cells",
+)
 
 
 rule screen:
@@ -21,11 +27,7 @@ rule screen:
         economies=rules.harmonize.output.economies,
         indicators=CATALOGUE["indicators"],
     output:
-        screening=report(
-            f"{RESULTS}/03_impute/screening.csv",
-            caption="../report/screening.rst",
-            category="Imputation",
-        ),
+        screening=f"{RESULTS}/03_impute/screening.csv",
     log:
         log_path("03_impute", "screen"),
     benchmark:
@@ -59,6 +61,8 @@ rule impute_accuracy:
     output:
         accuracy=f"{RESULTS}/03_impute/accuracy.csv",
         recommended=f"{RESULTS}/03_impute/recommended_methods.csv",
+        steps=f"{RESULTS}/03_impute/step_accuracy.csv",
+        missingness=f"{RESULTS}/03_impute/missingness.csv",
     log:
         log_path("03_impute", "impute_accuracy"),
     benchmark:
@@ -86,11 +90,13 @@ rule accuracy_figure:
     input:
         accuracy=rules.impute_accuracy.output.accuracy,
         recommended=rules.impute_accuracy.output.recommended,
+        steps=rules.impute_accuracy.output.steps,
     output:
         figure_png=report(
             f"{RESULTS}/03_impute/accuracy.png",
             caption="../report/accuracy.rst",
             category="Imputation",
+            labels={"name": "Imputation accuracy (masking experiment)"},
         ),
         figure_pdf=f"{RESULTS}/03_impute/accuracy.pdf",
     log:
@@ -122,6 +128,7 @@ rule impute:
         imputed=f"{RESULTS}/03_impute/imputed.parquet",
         counts=f"{RESULTS}/03_impute/status_counts.csv",
         methods=f"{RESULTS}/03_impute/methods_used.csv",
+        unreported=f"{RESULTS}/03_impute/unreported.csv",
     log:
         log_path("03_impute", "impute"),
     benchmark:

@@ -8,16 +8,34 @@ def index_output(name):
     return expand(getattr(rules.index.output, name), index=PUBLISHED)[0]
 
 
-def figure(name, caption, category, label):
+def figure(name, caption, category, label, subcategory=None):
     """The PNG (in the report, with its caption and label) and PDF outputs of one figure."""
     return {
         f"{name}_png": report(
             f"{RESULTS}/figures/{name}.png",
             caption=f"../report/{caption}.rst",
             category=category,
-            labels={"figure": label},
+            subcategory=subcategory,
+            labels={"name": label},
         ),
         f"{name}_pdf": f"{RESULTS}/figures/{name}.pdf",
+    }
+
+
+def table(name, category, label, subcategory=None):
+    """The CSV, Markdown, LaTeX and HTML (in the report, captioned by tab_<name>.rst) outputs of one table."""
+    stem = f"{RESULTS}/tables/{name}"
+    return {
+        name: f"{stem}.csv",
+        f"{name}_md": f"{stem}.md",
+        f"{name}_tex": f"{stem}.tex",
+        f"{name}_html": report(
+            f"{stem}.html",
+            caption=f"../report/tab_{name}.rst",
+            category=category,
+            subcategory=subcategory,
+            labels={"name": label},
+        ),
     }
 
 
@@ -29,10 +47,10 @@ rule index_figures:
         framework=lambda w: project_path(config["index"]["indices"][PUBLISHED]["framework"]),
         tiles=project_path(f"{config['paths']['external']}/tilegrid/Tile-Grid-Map-Cleaned.json"),
     output:
-        **figure("ranking", "fig_ranking", "Index", "Ranking of the latest year"),
-        **figure("profiles", "fig_profiles", "Index", "Sub-index profiles of selected economies"),
-        **figure("trends", "fig_trends", "Index", "Trends by region and income group"),
-        **figure("map", "fig_map", "Index", "World tile-grid map"),
+        **figure("ranking", "fig_ranking", "Indices", "Ranking of the latest year", PUBLISHED),
+        **figure("profiles", "fig_profiles", "Indices", "Sub-index profiles of selected economies", PUBLISHED),
+        **figure("trends", "fig_trends", "Indices", "Trends by region and income group", PUBLISHED),
+        **figure("map", "fig_map", "Indices", "World tile-grid map", PUBLISHED),
     log:
         log_path("publish", "index_figures"),
     benchmark:
@@ -85,36 +103,26 @@ rule publish_tables:
         scores=index_output("scores"),
         economies=rules.harmonize.output.economies,
         coverage=rules.harmonize.output.coverage,
+        reconciliation=rules.harmonize.output.reconciliation,
+        discrepancies=rules.harmonize.output.discrepancies,
+        validation=rules.harmonize.output.validation,
+        screening=rules.screen.output.screening,
         coherence_summary=index_output("coherence_summary"),
+        node_correlations=index_output("node_correlations"),
+        goalposts=index_output("goalposts"),
+        external=expand(rules.index.output.validation, index=sorted(config["index"]["indices"])),
         framework=lambda w: project_path(config["index"]["indices"][PUBLISHED]["framework"]),
     output:
-        ranking=f"{RESULTS}/tables/ranking.csv",
-        ranking_md=f"{RESULTS}/tables/ranking.md",
-        ranking_tex=f"{RESULTS}/tables/ranking.tex",
-        ranking_html=report(
-            f"{RESULTS}/tables/ranking.html",
-            caption="../report/tab_ranking.rst",
-            category="Tables",
-            labels={"table": "Ranking of the latest year"},
-        ),
-        coverage=f"{RESULTS}/tables/coverage.csv",
-        coverage_md=f"{RESULTS}/tables/coverage.md",
-        coverage_tex=f"{RESULTS}/tables/coverage.tex",
-        coverage_html=report(
-            f"{RESULTS}/tables/coverage.html",
-            caption="../report/tab_coverage.rst",
-            category="Tables",
-            labels={"table": "Coverage of the database"},
-        ),
-        coherence=f"{RESULTS}/tables/coherence.csv",
-        coherence_md=f"{RESULTS}/tables/coherence.md",
-        coherence_tex=f"{RESULTS}/tables/coherence.tex",
-        coherence_html=report(
-            f"{RESULTS}/tables/coherence.html",
-            caption="../report/tab_coherence.rst",
-            category="Tables",
-            labels={"table": "Coherence audit"},
-        ),
+        **table("ranking", "Indices", "Ranking of the latest year", PUBLISHED),
+        **table("coherence", "Indices", "Coherence audit", PUBLISHED),
+        **table("node_correlations", "Indices", "Correlations between sub-indices and pillars", PUBLISHED),
+        **table("goalposts", "Indices", "Goalposts of the normalisation", PUBLISHED),
+        **table("external_validation", "Indices", "External validation of every index"),
+        **table("coverage", "Harmonised database", "Coverage of the database"),
+        **table("reconciliation", "Harmonised database", "Reconciliation of every raw cell"),
+        **table("discrepancies", "Harmonised database", "Discrepancies between sources"),
+        **table("validation", "Harmonised database", "Values outside their plausible range"),
+        **table("screening", "Imputation", "Screening of indicators and economies"),
         workbook=f"{RESULTS}/tables/tables.xlsx",
     log:
         log_path("publish", "publish_tables"),
@@ -126,6 +134,8 @@ rule publish_tables:
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        **leaves(indices="index.indices"),
     message:
         "Published tables (CSV, Markdown, LaTeX, Excel)"
     script:

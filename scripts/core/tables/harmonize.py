@@ -31,6 +31,8 @@ TRAIL = Table(
         **OBSERVATIONS.columns,
         "iso3": "str",  # economy the entity resolved to, "" when none
         "indicator": "category",  # catalogue id the series maps to (missing when unmapped)
+        "unit_factor": "float64",  # the factor the raw value was multiplied by (NaN: no value_out, or a growth rate)
+        "divisor": "float64",  # per-capita/ratio: the denominators' product it was divided by, else NaN
         "value_out": "float64",  # the value in the indicator's unit after its transform (NaN if none)
         "fate": "category",  # one of vocabulary.FATES
         "detail": "category",  # the specific reason (e.g. "superseded by <source>:<series>")
@@ -74,7 +76,7 @@ DISCREPANCIES = Table(
     ("indicator", "kept_series", "other_series"),
 )
 
-#: Panel values outside their indicator's plausible range (indicators.csv min/max).
+#: Panel values outside their indicator's plausible range (indicators.csv min/max), and isolated one-year spikes.
 VALIDATION = Table(
     "range flag",
     {
@@ -83,15 +85,16 @@ VALIDATION = Table(
         "indicator": "string",
         "value": "float64",  # in the indicator's unit
         "unit": "string",
-        "rule": "string",  # "below minimum" | "above maximum"
-        "bound": "float64",  # the bound crossed
+        "rule": "string",  # "below minimum" | "above maximum" | "isolated spike"
+        "bound": "float64",  # the bound crossed; for a spike, the nearer neighbour's value
         "source": "string",  # where the value came from ...
         "series": "string",
         "file": "string",
         "row": "int64",
         "column": "string",  # ... down to the raw cell
+        "robust_z": "float64",  # spikes: distance to the nearer neighbour in robust sds of the year-on-year changes
     },
-    ("iso3", "year", "indicator"),
+    ("iso3", "year", "indicator"),  # a value out of range is reported as such, not also as a spike
 )
 
 #: Coverage of each catalogue indicator in the panel.

@@ -31,7 +31,7 @@ ACCURACY = Table(
         "baseline": "bool",  # True for the naive baselines
         "role": "string",  # indicator's role, or "all"
         "indicator": "string",  # indicator code, or "all" (pooled over the role / everything)
-        "cells": "string",  # "random" | "end" (hidden end segments) | "all"
+        "cells": "string",  # a stratum (vocabulary.MASK_STRATA), "all", or "weighted" (per role, see MISSINGNESS)
         "n_masked": "int64",  # hidden cells
         "n": "int64",  # hidden cells the method filled (errors are over these)
         "coverage": "float64",  # n / n_masked
@@ -85,4 +85,51 @@ STATUS_COUNTS = Table(
         "share": "float64",  # of the indicator's cells
     },
     ("indicator", "status", "method"),
+)
+
+#: Series an economy never reported in the window, left missing rather than invented
+#: (``impute.fill_unreported`` off): one row per indicator with at least one.
+UNREPORTED = Table(
+    "never-reported indicator",
+    {
+        "indicator": "string",
+        "role": "string",  # catalogue role
+        "economies": "int64",  # kept economies with no observation of the indicator in the window
+        "cells": "int64",  # their cells (economies x years), status "missing", method "never reported"
+        "share": "float64",  # of the indicator's cells in the imputed panel
+        "iso3": "string",  # the economies' ISO3 codes, "; "-joined
+        "reason": "string",  # one sentence
+    },
+    ("indicator",),
+)
+
+#: The masking experiment per step: how many hidden cells each step of each chain filled, and how well.
+STEP_ACCURACY = Table(
+    "step accuracy row",
+    {
+        "method": "string",  # chain ("interpolate+carry+group_median")
+        "role": "string",  # indicator role
+        "step": "string",  # the step of the chain that filled the cells (vocabulary.STEPS)
+        "position": "int64",  # the step's place in the chain (1 = first)
+        "cells": "string",  # stratum of hidden cells (vocabulary.MASK_STRATA), or "all"
+        "n": "int64",  # hidden cells of the stratum this step filled (errors are over these)
+        "rmse_sd": "float64",  # in units of each indicator's standard deviation; NaN when n is 0
+        "mae_sd": "float64",
+        "min_cells": "int64",  # the minimum asked for (impute.masking.min_cells)
+        "measured": "bool",  # n >= min_cells on the "all" row (same value on the stratum rows)
+    },
+    ("method", "role", "step", "cells"),
+)
+
+#: The panel's own missing cells per role, by the masking stratum they resemble: the weights of
+#: the accuracy table's "weighted" rows, on which the chain per role is chosen.
+MISSINGNESS = Table(
+    "missing-cell stratum",
+    {
+        "role": "string",
+        "cells": "string",  # stratum (vocabulary.MASK_STRATA) the missing cells resemble
+        "n_missing": "int64",  # missing cells of the role's kept series of that kind
+        "weight": "float64",  # n_missing / the role's missing cells counted
+    },
+    ("role", "cells"),
 )

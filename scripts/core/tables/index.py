@@ -53,6 +53,27 @@ INDEX_INDICATORS = Table(
     ("indicator",),
 )
 
+#: The goalposts (lo, hi) each indicator is normalised between (see scripts.index.goalposts).
+GOALPOSTS = Table(
+    "goalpost",
+    {
+        "indicator": "string",
+        "year": "Int64",  # <NA>: one pair for all years (pooled or base year); the year under time: by_year
+        "rule": "string",  # "minmax" | "quantile" | "reference" (fixed values, from config or the catalogue)
+        "lo": "float64",  # the value scoring the bottom of the range, in the units normalised ...
+        "hi": "float64",  # ... (the indicator's unit, or log units where treatment took logs): scores the top
+        "lo_iso3": "string",  # the economy-year whose value is lo ("" / <NA> for fixed goalposts) ...
+        "lo_year": "Int64",
+        "hi_iso3": "string",  # ... and hi
+        "hi_year": "Int64",
+        "n_values": "int64",  # values in the reference set the bounds come from
+        "n_spikes": "int64",  # isolated spikes replaced by a neighbour's value in the reference set (despike)
+        "n_below": "int64",  # values below lo: capped at the bottom of the range (robust rules, clip) ...
+        "n_above": "int64",  # ... and above hi
+    },
+    ("indicator", "year"),
+)
+
 #: Outlier treatment per indicator (see scripts.index.outliers).
 TREATMENT = Table(
     "treated indicator",
@@ -106,8 +127,42 @@ COHERENCE = Table(
         "importance_r2": "float64",  # r2 normalised over the siblings (vs weight_share)
         "eta2": "float64",  # correlation ratio with the parent
         "importance_eta2": "float64",  # eta2 normalised over the siblings
+        "pearson_within": "float64",  # mean over years of the within-year Pearson correlation with the parent
+        "spearman_within": "float64",  # ... and Spearman: without the diffusion trend that inflates pooled values
     },
     ("parent", "indicator"),
+)
+
+#: The correlation of every aggregate with each child within each year.
+COHERENCE_BY_YEAR = Table(
+    "coherence row of a year",
+    {
+        "parent": "string",
+        "indicator": "string",  # the child (an indicator or an aggregate)
+        "year": "int64",
+        "n": "int64",  # economies with both child and parent that year
+        "pearson": "float64",  # NaN below 3 economies or for a constant side
+        "spearman": "float64",
+    },
+    ("parent", "indicator", "year"),
+)
+
+#: Every aggregate below the root (sub-indices, pillars) against every other: pooled and within years.
+NODE_CORRELATIONS = Table(
+    "pair of aggregates",
+    {
+        "node": "string",
+        "other": "string",
+        "n": "int64",  # economy-years with both
+        "pearson": "float64",  # pooled over all economy-years ...
+        "spearman": "float64",
+        "n_years": "int64",  # years with a defined within-year correlation
+        "pearson_within": "float64",  # ... and the mean over years of the within-year correlations
+        "spearman_within": "float64",
+        "spearman_within_min": "float64",  # the lowest and highest year's Spearman
+        "spearman_within_max": "float64",
+    },
+    ("node", "other"),
 )
 
 #: Cronbach's alpha and first-component share of every aggregate's children.

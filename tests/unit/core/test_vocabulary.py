@@ -8,6 +8,7 @@ import pytest
 
 from scripts.core import vocabulary as v
 from scripts.core.config import SCHEMA_DIR, load_yaml
+from scripts.impute.masking import BASELINES
 from scripts.index.aggregate import AGG_METHODS as ENGINE_AGG
 from scripts.index.engine import WEIGHT_METHODS as ENGINE_WEIGHTS
 from scripts.index.normalise import NORM_METHODS as ENGINE_NORM
@@ -25,6 +26,7 @@ CASES = {
     "normalisation.method": (INDEX["normalisation"]["properties"]["method"]["enum"], v.NORM_METHODS),
     "normalisation.time": (INDEX["normalisation"]["properties"]["time"]["enum"], v.TIME_MODES),
     "normalisation.ties": (INDEX["normalisation"]["properties"]["ties"]["enum"], v.TIES),
+    "normalisation.bounds": (INDEX["normalisation"]["properties"]["bounds"]["enum"], v.BOUNDS_RULES),
     "weighting": (DEFS["weight_method"]["enum"], v.WEIGHT_METHODS),
     "aggregation": (DEFS["agg_method"]["enum"], v.AGG_METHODS),
     "on_nonpositive": (INDEX["on_nonpositive"]["enum"], v.ON_NONPOSITIVE),
@@ -50,6 +52,12 @@ def test_the_reader_registry_holds_exactly_the_named_readers() -> None:
     assert list(DATA_READERS) == list(v.DATA_READER_NAMES)
 
 
+def test_the_config_readme_describes_every_reader() -> None:
+    doc = (SCHEMA_DIR.parents[1] / "config" / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in doc.splitlines() if line.startswith("| `reader` |"))
+    assert re.findall(r"`([a-z_]+)` \(", row) == list(v.DATA_READER_NAMES)
+
+
 def test_the_engine_uses_the_vocabulary() -> None:
     assert (ENGINE_AGG, ENGINE_WEIGHTS, ENGINE_NORM) == (v.AGG_METHODS, v.WEIGHT_METHODS, v.NORM_METHODS)
 
@@ -57,3 +65,9 @@ def test_the_engine_uses_the_vocabulary() -> None:
 def test_income_labels_map_onto_the_income_groups() -> None:
     assert sorted(v.INCOME_LABELS.values()) == sorted(v.INCOME_GROUPS)
     assert set(v.ICT_ROLES) < set(v.ROLES)
+
+
+def test_every_step_and_baseline_has_a_readable_name() -> None:
+    assert set(v.METHOD_NAMES) == set(v.STEPS) | set(BASELINES)
+    words = "interpolate > carry nearest > k-NN"
+    assert v.method_label("interpolate+carry+knn") == words

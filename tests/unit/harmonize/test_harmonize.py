@@ -12,7 +12,7 @@ from scripts.harmonize.classification import classification_by_year
 from scripts.harmonize.entities import EntityUniverse, build_universe, resolve_entities, unknown_entity_error
 from scripts.harmonize.fates import assign_fates
 from scripts.harmonize.panel import build_panel, reconciliation
-from scripts.harmonize.quality import discrepancies, validate_ranges
+from scripts.harmonize.quality import discrepancies, flag_spikes, validate_ranges
 
 
 def classif(rows: list[tuple[str, str, str, str]], source: str = "wb_class") -> pd.DataFrame:
@@ -265,3 +265,37 @@ def test_income_group_by_year_uses_history_then_nearest() -> None:
     assert c.loc[("NAM", 1999), "income_group"] == "LM" and c.loc[("NAM", 1999), "income_basis"] == "nearest"
     assert c.loc[("KOR", 2000), "income_basis"] == "current" and c.loc[("KOR", 2000), "income_group"] == "H"
     assert c.loc[("VAT", 2000), "income_basis"] == "none" and c.loc[("VAT", 2000), "income_group"] == ""
+
+
+def test_spike_flag_names_tonga_2002_and_keeps_the_value() -> None:
+    # Tonga's gross secondary enrolment 1998-2004 (WDI 2025): 194.46 in 2002 between about 100s.
+    values = [91.91, 100.86, 100.17, 97.52, 194.46, 109.54, 97.93]
+    panel = contract.conform(
+        pd.DataFrame(
+            {
+                "iso3": "TON",
+                "year": range(1998, 2005),
+                "indicator": "secondary_enrolment_gross",
+                "value": values,
+                "source": "wdi_api_2025",
+                "series": "SE.SEC.ENRR",
+                "file": "API_SE.SEC.ENRR.csv",
+                "row": 230,
+                "column": [str(y) for y in range(1998, 2005)],
+            }
+        ),
+        tables.PANEL,
+    )
+    ind = pd.DataFrame({"indicator": ["secondary_enrolment_gross"], "unit": ["percent"]})
+    rep = flag_spikes(panel, ind, threshold=5.0, min_points=5)
+    assert len(rep) == 1
+    r = rep.iloc[0]
+    assert (r["iso3"], r["year"], r["rule"], r["bound"], r["column"]) == ("TON", 2002, "isolated spike", 109.54, "2002")
+    assert r["robust_z"] == pytest.approx(5.57, abs=0.01)  # tests/unit/core/test_spikes.py computes it by hand
+    assert flag_spikes(panel, ind, threshold=6.0, min_points=5).empty
+    assert len(panel) == 7  # a flag, not a drop
+    contract.conform(rep, tables.VALIDATION)
+    # A value already reported out of range is reported once, as out of range.
+    ranges = validate_ranges(panel, ind.assign(min=0.0, max=150.0), tolerance=0.5, mode="flag")
+    assert ranges["year"].tolist() == [2002]
+    assert flag_spikes(panel, ind, threshold=5.0, min_points=5, flagged=ranges).empty

@@ -104,6 +104,10 @@ def test_ratio_divides_by_the_product_of_its_denominators_and_names_them() -> No
     # 479051 Mbit/s x 1e6 / (49e6 x 84 / 100) = 479051e6 / 41.16e6 = 11638.75... bit/s per user
     assert kept["value_out"].iloc[0] == pytest.approx(479_051e6 / 41.16e6, rel=1e-14)
     assert kept["detail"].iloc[0] == "divided by population [wdi:POP] x internet_pct [itu:NET_ITU]"
+    # The trail carries the factor and the divisor, so the value can be redone from the raw cell.
+    row = kept.iloc[0]
+    assert row["divisor"] == 49_000_000.0 * 84.0  # the percentage is scaled by the factor, not here
+    assert row["value"] * row["unit_factor"] / row["divisor"] == row["value_out"]
     panel = build_panel(tr).set_index(["iso3", "year", "indicator"])
     assert tuple(panel.loc[("KOR", 2010, "bw_per_user"), ["source", "series", "row"]]) == ("itu", "BW", 5)
 
@@ -112,6 +116,9 @@ def test_per_capita_names_its_population_series() -> None:
     tr = trail(obs(ROWS))
     subs = tr[tr["series"] == "SUBS"].iloc[0]
     assert subs["value_out"] == pytest.approx(10.0, rel=1e-15) and subs["detail"] == "divided by population [wdi:POP]"
+    assert subs["divisor"] == 49_000_000.0
+    pop = tr[tr["series"] == "POP"].iloc[0]
+    assert np.isnan(pop["divisor"]) and pop["unit_factor"] * pop["value"] == pop["value_out"]
 
 
 def test_missing_denominators_make_the_value_not_convertible_and_are_counted() -> None:

@@ -67,10 +67,10 @@ def test_one_panel_per_role_with_the_chain_in_use_labelled() -> None:
     labels = [[t.get_text() for t in a.texts] for a in axes]
     assert "0.30  (in use)" in labels[0] and "0.60  (in use)" in labels[1]
     assert [t.get_text() for t in axes[0].get_yticklabels()] == [
-        "global_mean",
-        "group_median",
-        "locf",
-        "interpolate + carry",
+        "baseline: global mean",
+        "group median",
+        "baseline: last value carried",
+        "interpolate > carry nearest",
     ]
     assert axes[0].get_xlim()[1] == pytest.approx(1.25)  # the widest bar of either panel, plus room for its label
     plt.close(fig)
@@ -96,3 +96,24 @@ def test_save_writes_identical_bytes_twice_and_nothing_on_failure(tmp_path: Path
     with pytest.raises(OSError, match="disk full"):
         save(broken, tmp_path / "b.png", tmp_path / "b.pdf")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf", "a.png"]  # no b.png, no temporary file
+
+
+def test_each_panel_counts_the_hidden_cells_per_step_of_the_chain_in_use() -> None:
+    chosen = pd.DataFrame({"role": ["readiness", "outcome"], "chain": ["interpolate+carry", "group_median"]})
+    steps = pd.DataFrame(
+        [
+            ("interpolate+carry", "readiness", "interpolate", 1, "all", 1200, True),
+            ("interpolate+carry", "readiness", "carry", 2, "all", 5, False),
+            ("interpolate+carry", "readiness", "carry", 2, "end", 5, False),
+            ("group_median", "outcome", "group_median", 1, "all", 80, True),
+        ],
+        columns=["method", "role", "step", "position", "cells", "n", "measured"],
+    ).assign(min_cells=50)
+    fig = draw_accuracy_figure(accuracy(), chosen, steps)
+    notes = [[t.get_text() for t in a.texts if "per step" in t.get_text()] for a in fig.get_axes()]
+    assert [n.replace("\n", " ") for n in notes[0]] == [
+        "hidden cells filled per step of the chain in use: interpolate 1,200, carry nearest 5* "
+        "* measured on fewer than 50 hidden cells"
+    ]
+    assert notes[1] == ["hidden cells filled per step of the chain in use: group median 80"]
+    plt.close(fig)

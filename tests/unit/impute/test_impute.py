@@ -356,7 +356,9 @@ def test_impute_panel_statuses_methods_and_exact_observed_values() -> None:
     # Outcomes: interpolated only; the rest is missing, with a status and no silent NaN.
     assert cell(out, "A", 2001, "O1")["value"] == 12.0
     b_o1 = out.loc[(out["iso3"] == "B") & (out["indicator"] == "O1")]
-    assert (b_o1["status"] == "missing").all() and b_o1["value"].isna().all() and (b_o1["method"] == "").all()
+    # B never reported O1: its cells are missing with the reason as their method.
+    assert (b_o1["status"] == "missing").all() and b_o1["value"].isna().all()
+    assert (b_o1["method"] == "never reported").all()
     assert (out["value"].isna() == (out["status"] == "missing")).all()
     assert out["status"].isin(STATUSES).all()
 

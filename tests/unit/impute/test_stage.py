@@ -65,7 +65,17 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     }
 
 
-SETTINGS = dict(first=2000, last=2009, seed=3, max_gap=3, max_extrapolation=2, trend_points=3, max_fit_rows=4000)
+SETTINGS = dict(
+    first=2000,
+    last=2009,
+    seed=3,
+    max_gap=3,
+    max_extrapolation=2,
+    trend_points=3,
+    max_fit_rows=4000,
+    long_carry=4,
+    fill_unreported=False,
+)
 METHODS = {
     "readiness": "auto",
     "use": "auto",
@@ -93,11 +103,17 @@ def test_the_imputation_rules_chain_from_screening_to_draws(inputs: dict[str, st
         job(
             tmp_path,
             input=with_screening,
-            output={"accuracy": "accuracy.csv", "recommended": "recommended.csv"},
+            output={
+                "accuracy": "accuracy.csv",
+                "recommended": "recommended.csv",
+                "steps": "steps.csv",
+                "missingness": "missingness.csv",
+            },
             params=dict(
                 **SETTINGS,
                 masking_share=0.2,
                 masking_end_segments=True,
+                masking_min_cells=20,
                 masking_candidates=["interpolate+carry+group_median", "group_median"],
             ),
             name="impute_accuracy",
@@ -105,13 +121,22 @@ def test_the_imputation_rules_chain_from_screening_to_draws(inputs: dict[str, st
     )
     recommended = read_table(tmp_path / "recommended.csv", tables.RECOMMENDED)
     assert set(recommended["chain"]) <= {"interpolate+carry+group_median", "group_median"}
+    steps = read_table(tmp_path / "steps.csv", tables.STEP_ACCURACY)
+    assert set(steps["step"]) == {"interpolate", "carry", "group_median"}
+    weights = read_table(tmp_path / "missingness.csv", tables.MISSINGNESS)
+    assert weights.groupby("role")["weight"].sum().to_numpy() == pytest.approx(1.0)
 
     with_rec = {**with_screening, "recommended": str(tmp_path / "recommended.csv")}
     stage.impute(
         job(
             tmp_path,
             input=with_rec,
-            output={"imputed": "imputed.parquet", "counts": "counts.csv", "methods": "methods.csv"},
+            output={
+                "imputed": "imputed.parquet",
+                "counts": "counts.csv",
+                "methods": "methods.csv",
+                "unreported": "unreported.csv",
+            },
             params=dict(**SETTINGS, methods=METHODS),
             name="impute",
         )
@@ -125,13 +150,15 @@ def test_the_imputation_rules_chain_from_screening_to_draws(inputs: dict[str, st
     assert len(imputed) == len(UNITS) * len(YEARS) * 4 and (imputed["draw"] == 0).all()
     counts = read_table(tmp_path / "counts.csv", tables.STATUS_COUNTS)
     assert counts["cells"].sum() == len(imputed)
+    # Every economy reported every indicator here: nothing was left missing for that reason.
+    assert read_table(tmp_path / "unreported.csv", tables.UNREPORTED).empty
 
     stage.impute_draws(
         job(
             tmp_path,
             input={**with_screening, "methods": str(tmp_path / "methods.csv")},
             output={"draws": "d.parquet"},
-            params=dict(**SETTINGS, masking_share=0.2, masking_end_segments=True, draws=3),
+            params=dict(**SETTINGS, masking_share=0.2, masking_end_segments=True, masking_min_cells=20, draws=3),
             name="impute_draws",
         )
     )
@@ -144,7 +171,11 @@ def test_the_imputation_rules_chain_from_screening_to_draws(inputs: dict[str, st
     stage.accuracy_figure(
         job(
             tmp_path,
-            input={"accuracy": str(tmp_path / "accuracy.csv"), "recommended": str(tmp_path / "recommended.csv")},
+            input={
+                "accuracy": str(tmp_path / "accuracy.csv"),
+                "recommended": str(tmp_path / "recommended.csv"),
+                "steps": str(tmp_path / "steps.csv"),
+            },
             output={"figure_png": "a.png", "figure_pdf": "a.pdf"},
             params=dict(methods=METHODS),
             name="accuracy_figure",

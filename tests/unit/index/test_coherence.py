@@ -14,13 +14,21 @@ from statsmodels.stats.anova import anova_lm
 from scripts.core.errors import ConfigError, InputError
 from scripts.index.coherence import (
     COHERENCE_COLUMNS,
+    audit_coherence,
+    coherence_by_year,
     coherence_summary,
     coherence_table,
     correlation_ratio,
     cronbach_alpha,
+    mean_within,
+    node_correlations,
+    pairwise_cov,
     pca_first_share,
+    within_year,
 )
+from scripts.index.engine import compute_index
 from scripts.index.external import external_validation
+from scripts.index.framework import load_framework
 from scripts.index.strengths import strengths_weaknesses
 
 
@@ -40,9 +48,32 @@ def test_cronbach_alpha_hand_example() -> None:
     assert cronbach_alpha(df) == pytest.approx(14 / 15, rel=1e-12)
 
 
-def test_cronbach_alpha_uses_complete_cases() -> None:
+def test_cronbach_alpha_complete_rows_drop_incomplete_rows() -> None:
     df = panel({"x1": [1, 2, 3, 4, 9], "x2": [2, 2, 4, 4, np.nan], "x3": [1, 3, 3, 5, 0]})
-    assert cronbach_alpha(df) == pytest.approx(14 / 15, rel=1e-12)
+    assert cronbach_alpha(df, use="complete") == pytest.approx(14 / 15, rel=1e-12)
+    assert cronbach_alpha(df) != pytest.approx(14 / 15, rel=1e-3)  # the default uses row 5 too
+
+
+def test_cronbach_alpha_pairwise_by_hand() -> None:
+    # var(a) over 1, 2, 3 = 1; var(b) over 2, 4, 6 = 4; cov(a, b) over rows 1 and 3
+    # ((1, 2) and (3, 4)) = 2. Sum of C = 1 + 4 + 2 * 2 = 9: alpha = 2 * (1 - 5/9) = 8/9.
+    # Complete rows (1 and 3): variances 2 and 2, covariance 2: alpha = 2 * (1 - 4/8) = 1.
+    df = panel({"a": [1, 2, 3, np.nan], "b": [2, np.nan, 4, 6]})
+    assert cronbach_alpha(df) == pytest.approx(8 / 9, rel=1e-12)
+    assert cronbach_alpha(df, use="complete") == pytest.approx(1.0, rel=1e-12)
+
+
+def test_pairwise_covariance_equals_pandas() -> None:
+    # pandas' DataFrame.cov uses pairwise-complete observations too: an independent implementation.
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(40, 5))
+    x[rng.random((40, 5)) < 0.2] = np.nan
+    x[:, 4] = np.nan
+    x[0, 4] = 1.0  # a column with one value: its entries are NaN (fewer than 2 pairs)
+    ours = pairwise_cov(x)
+    theirs = pd.DataFrame(x).cov(min_periods=2).to_numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
+    assert np.isnan(ours[4]).all()
 
 
 def test_cronbach_alpha_degenerate() -> None:
@@ -309,3 +340,53 @@ def test_external_validation_too_few_and_duplicates() -> None:
     assert row["n_common"] == 2 and np.isnan(row["spearman_rho"]) and np.isnan(row["pearson_p"])
     with pytest.raises(InputError, match="more than once"):
         external_validation(pd.Series([1.0, 2.0, 3.0], index=["A", "A", "B"]), pd.Series({"A": 1.0}), "x")
+
+
+# --- Within-year correlations --------------------------------------------------------
+
+
+def test_within_year_correlations_remove_a_shared_trend() -> None:
+    # Within each year x and y are perfectly opposed; a common jump of 10 between the years makes
+    # the pooled correlation strongly positive: the diffusion-trend artefact the audit reports.
+    idx = pd.MultiIndex.from_product([["A", "B", "C"], [2000, 2001]], names=["iso3", "year"])
+    frame = pd.DataFrame({"x": [1, 11, 2, 12, 3, 13], "y": [3, 13, 2, 12, 1, 11]}, index=idx, dtype=float)
+    by_year = within_year(frame, [("x", "y")])
+    assert by_year["year"].tolist() == [2000, 2001] and by_year["n"].tolist() == [3, 3]
+    assert by_year["pearson"].tolist() == pytest.approx([-1.0, -1.0]) and by_year["spearman"].tolist() == [-1.0, -1.0]
+    assert stats.pearsonr(frame["x"], frame["y"])[0] > 0.9
+    m = mean_within(by_year, ["a", "b"]).iloc[0]
+    assert (m["n_years"], m["spearman_within"], m["spearman_within_min"]) == (2, -1.0, -1.0)
+
+
+def test_node_correlations_and_coherence_by_year_match_scipy() -> None:
+    rng = np.random.default_rng(11)
+    idx = pd.MultiIndex.from_product([[f"U{i}" for i in range(12)], [2000, 2001, 2002]], names=["iso3", "year"])
+    data = pd.DataFrame(rng.uniform(0, 10, (36, 4)), index=idx, columns=["a", "b", "c", "d"])
+    fw = load_framework(
+        pd.DataFrame(
+            {
+                "node": ["root", "p", "q", "a", "b", "c", "d"],
+                "parent": ["", "root", "root", "p", "p", "q", "q"],
+                "weight": [1.0] * 7,
+                "direction": [np.nan, np.nan, np.nan, 1, 1, 1, 1],
+                "name": list("rpqabcd"),
+            }
+        )
+    )
+    res = compute_index(data, fw)
+    nc = node_correlations(res).set_index(["node", "other"])
+    s = res.node_scores
+    assert nc.loc[("p", "q"), "spearman"] == pytest.approx(stats.spearmanr(s["p"], s["q"])[0], abs=1e-12)
+    yearly = [stats.spearmanr(g["p"], g["q"])[0] for _, g in s.groupby(level="year")]
+    assert nc.loc[("p", "q"), "spearman_within"] == pytest.approx(np.mean(yearly), abs=1e-12)
+    assert nc.loc[("q", "p"), "pearson_within"] == nc.loc[("p", "q"), "pearson_within"]
+    by_year = coherence_by_year(res)
+    assert len(by_year) == 6 * 3  # six parent-child pairs, three years
+    row = by_year[(by_year["parent"] == "p") & (by_year["indicator"] == "a") & (by_year["year"] == 2001)].iloc[0]
+    g = s.xs(2001, level="year")
+    assert row["pearson"] == pytest.approx(stats.pearsonr(g["a"], g["p"])[0], abs=1e-12)
+    table, _ = audit_coherence(res, silent=0.3, collinear=0.9, alpha_wanted=0.7, pc1_wanted=0.6)
+    t = table.set_index(["parent", "indicator"])
+    assert t.loc[("p", "a"), "spearman_within"] == pytest.approx(
+        np.mean([stats.spearmanr(g["a"], g["p"])[0] for _, g in s.groupby(level="year")]), abs=1e-12
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
@@ -303,6 +303,8 @@ values = st.lists(
 
 @settings(max_examples=60, deadline=None)
 @given(values, st.integers(0, 5))
+# Three ties and one outlier have a skew of exactly 2, the threshold: the mirror must round alike.
+@example([-20.0, -20.0, -20.0, 249.0], 0)
 def test_properties_order_nan_pattern_and_mirror(v: list[float], winmax: int) -> None:
     x = np.array(v)
     res = treat_outliers(wide({"x": x}), winmax=winmax)

@@ -11,8 +11,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from scripts.publish.labels import method_label, readable, with_names
-from scripts.publish.tables import publication_frame, ranking_table, write_publication
+from scripts.publish.labels import readable, with_names
+from scripts.publish.tables import external_validation_table, publication_frame, ranking_table, write_publication
 from scripts.publish.workbook import SHEET_NAME_MAX, workbook_bytes
 
 ECONOMIES = pd.DataFrame(
@@ -81,10 +81,6 @@ def test_workbook_is_identical_on_a_rerun_and_reads_back() -> None:
 
 
 def test_labels() -> None:
-    assert (
-        method_label("interpolate+carry+knn")
-        == "linear interpolation, then carry nearest value, then k nearest neighbours"
-    )
     assert readable("internet_users_pct") == "Internet users (%)" and readable("mobile_per100") == "Mobile per 100"
     named = with_names(pd.DataFrame({"iso3": ["BBB"], "v": [1]}), ECONOMIES)
     assert list(named.columns) == ["iso3", "economy", "region", "income_group", "v"]
@@ -96,3 +92,33 @@ def test_the_html_table_names_its_caption_and_right_aligns_numbers(tmp_path: Pat
     assert "<b>A &amp; B</b>" in page and "<td>Aland</td>" in page
     score_column = list(table.columns).index("score") + 1
     assert f"td:nth-child({score_column}),th:nth-child({score_column}){{text-align:right}}" in page
+    # Text columns, wherever they stand, keep the default left alignment.
+    region_column = list(table.columns).index("region") + 1
+    assert f"td:nth-child({region_column})," not in page and "text-align:left}" in page
+
+
+def test_a_value_that_does_not_apply_is_blank_in_markdown_not_nan(tmp_path: Path) -> None:
+    df = pd.DataFrame({"item": ["a", "b"], "threshold": [0.65, np.nan]})
+    md = write_publication(df, tmp_path / "t", caption="c", label="l")[1].read_text()
+    assert "nan" not in md.lower() and "| b      |" in md
+
+
+def test_external_validation_of_every_index_in_one_table() -> None:
+    def rows(rho: float) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "reference": ["idi2017"],
+                "label": ["ITU IDI 2017"],
+                "data_year": [2016],
+                "our_year": [2015],
+                "year_gap": [-1],
+                "n_common": [170],
+                "spearman_rho": [rho],
+                "spearman_p": [1e-90],
+                "pearson_r": [rho - 0.01],
+            }
+        )
+
+    table = external_validation_table({"ict": rows(0.96), "idi": rows(0.99)})
+    assert table.columns[0] == "index" and "spearman_p" not in table.columns
+    assert table["index"].tolist() == ["ict", "idi"] and table["spearman_rho"].tolist() == [0.96, 0.99]

@@ -77,6 +77,9 @@ from scripts.divide.between import Bootstrap, inequality_table
 from scripts.index.engine import compute_index
 from scripts.index.goalposts import bounds_settings, goalpost_bounds
 from scripts.index.prepare import PreparedIndex, prepare_index
+from scripts.uncertainty.bands import replication_choices
+from scripts.uncertainty.data import batched_index, coinr_index
+from scripts.uncertainty.sobol import sobol_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -398,6 +401,102 @@ def _prepared_ict(results: Path) -> PreparedIndex:
     )
 
 
+def uncertainty_rows(results: Path, reps: int, sobol_n: int = 4096) -> list[dict]:
+    """Speed of the uncertainty stage's batched engine (rows of benchmarks.csv, stage ``05_uncertainty``).
+
+    ``unc_setup``: preparing the ``ict`` index with every imputation draw and computing
+    every data triple (draw x treatment x normalisation) once; ``unc_reps``: ``reps``
+    Monte Carlo replications on the default data with every input of config.yaml
+    varying, ranks included; ``unc_asem``: the same on COINr's ASEM example with the
+    specification of COINr's sensitivity vignette (config/test/asem_uncertainty.yaml),
+    ``wall_s`` per replication; ``unc_sobol``: the Sobol' analysis of the default data
+    with ``sobol_n`` base samples, both targets and the convergence table. BLAS is held
+    to one thread, so the rates are those of one core.
+    """
+    from threadpoolctl import threadpool_limits
+
+    config = validate_config(load_yaml(ROOT / "config" / "config.yaml"), project_root=ROOT)
+    cfg = config["index"]["indices"]["ict"]
+    unc = config["uncertainty"]
+    cat = load_catalogue(
+        *(ROOT / config["catalogue"][k] for k in ("indicators", "series", "entities")),
+        [s["id"] for s in config["sources"]],
+    )
+    rows = []
+    with threadpool_limits(1):
+        start = time.perf_counter()
+        imputed = pd.concat(
+            [read_table(results / "03_impute" / f, tables.IMPUTED) for f in ("imputed.parquet", "draws.parquet")],
+            ignore_index=True,
+        )
+        engine = batched_index(
+            "ict",
+            cfg,
+            unc["inputs"],
+            read_csv(ROOT / cfg["framework"], dtype=str),
+            cat["indicators"],
+            imputed,
+            read_table(results / "03_impute" / "screening.csv", tables.SCREENING),
+            config["analysis"]["first_year"],
+            config["analysis"]["last_year"],
+        )
+        s = engine.space
+        for d in range(len(s.draws)):
+            for t in range(len(s.treatments)):
+                for n in range(len(s.normalisations)):
+                    engine.normalised(d, t, n)
+        rows.append({"rule": "unc_setup", "wall_s": time.perf_counter() - start, "status": "ok"})
+        for name, eng, n_reps in (("unc_reps", engine, reps), ("unc_asem", _asem_engine(), reps)):
+            choices = replication_choices(eng.space, 1, np.arange(n_reps))
+            eng.ranks(eng.scores(choices.take(np.arange(min(n_reps, 200)))))  # fills the caches
+            wall, cpu = time.perf_counter(), time.process_time()
+            eng.ranks(eng.scores(choices, batch=unc["batch"]))
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            rows.append(
+                {
+                    "rule": name,
+                    "wall_s": wall / n_reps,
+                    "cpu_s": cpu / n_reps,
+                    "reps_per_s": n_reps / wall,
+                    "status": f"ok ({n_reps} replications, ranks included; per replication)",
+                }
+            )
+        scores = read_table(results / "04_index" / "ict" / "scores.csv", tables.SCORES)
+        latest = scores[(scores["node"] == "ict") & (scores["year"] == engine.years.max())]
+        settings = {**unc["sobol"], "base_samples": sobol_n}
+        wall, cpu = time.perf_counter(), time.process_time()
+        sobol_tables(engine, latest.set_index("iso3")["rank"], settings, 1, unc["batch"])
+        n_design = sobol_n * (len(engine.space.inputs) + 2)
+        rows.append(
+            {
+                "rule": "unc_sobol",
+                "wall_s": time.perf_counter() - wall,
+                "cpu_s": time.process_time() - cpu,
+                "reps_per_s": n_design / (time.perf_counter() - wall),
+                "status": f"ok (N={sobol_n}: {n_design} replications, both targets, {settings['doublings']} doublings)",
+            }
+        )
+    return [{"stage": "05_uncertainty", **r} for r in rows]
+
+
+def _asem_engine():
+    """The batched engine of COINr's ASEM example with its sensitivity vignette's specification."""
+    from scripts.uncertainty.batched import BatchedIndex
+    from scripts.uncertainty.inputs import input_space
+
+    overlay = load_yaml(ROOT / "config" / "test" / "asem_uncertainty.yaml")
+    config = load_yaml(ROOT / "config" / "config.yaml")
+    config["index"]["indices"].update(overlay["index"]["indices"])
+    config["uncertainty"] = overlay["uncertainty"]
+    config = validate_config(config, project_root=ROOT)
+    settings = config["index"]["indices"]["asem"]
+    read = {"keep_default_na": False, "na_values": [""]}
+    asem = ROOT / "data" / "external" / "asem"
+    prepared = coinr_index(pd.read_csv(asem / "iData.csv", **read), pd.read_csv(asem / "iMeta.csv", **read), settings)
+    space = input_space(config["uncertainty"]["inputs"], settings, prepared.framework, [0], index="asem")
+    return BatchedIndex(prepared, {0: prepared.wide}, space)
+
+
 def scaling_figure(table: pd.DataFrame, png: Path, pdf: Path) -> None:
     """Log-log plot of wall time per job against economies, with a slope-1 reference line."""
     # Jobs that ran, and the whole run where it succeeded (a failed run's total is not its cost).
@@ -461,6 +560,12 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=200,
         help="divide bootstrap resamples per sample timed (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--unc-reps",
+        type=int,
+        default=4000,
+        help="replications timed by the uncertainty benchmarks; 0 skips them (default: %(default)s)",
     )
     parser.add_argument("--regenerate", action="store_true", help="regenerate the synthetic datasets")
     args = parser.parse_args(argv)
@@ -539,6 +644,11 @@ def main(argv: list[str] | None = None) -> int:
                 row = {"dataset": dataset.name, "scale": np.nan, "units": rows["units"].iloc[0], "stage": "07_divide"}
                 row |= {"rule": "divide_bootstrap", "wall_s": 1.0 / rate, "reps_per_s": rate}
                 parts.append(pd.DataFrame([{**row, "status": f"ok ({args.divide_reps} resamples per sample)"}]))
+            if args.unc_reps > 0 and (results / "03_impute" / "draws.parquet").exists():
+                unc = pd.DataFrame(uncertainty_rows(results, args.unc_reps))
+                for r in unc.itertuples():
+                    log.info("uncertainty %s: %.6f s, %s", r.rule, r.wall_s, r.status)
+                parts.append(unc.assign(dataset=dataset.name, scale=np.nan, units=rows["units"].iloc[0]))
         table = pd.concat(parts, ignore_index=True).reindex(columns=COLUMNS)
         # Written after every dataset, so a long run that is stopped keeps what it measured.
         table.to_csv(out / "benchmarks.csv", index=False, lineterminator="\n")

@@ -246,6 +246,15 @@ def validate_config(config: dict, *, project_root: str | Path, config_file: str 
                 expected=f'"{prefix}<name>" with a name of {sorted(config["index"]["indices"])}',
                 fix="name a configured index, or a catalogue indicator id",
             )
+    unknown = [i for i in config["uncertainty"]["indices"] if i not in config["index"]["indices"]]
+    if unknown:
+        raise ConfigError(
+            problem=f"uncertainty.indices names {unknown}, which are not indices of index.indices"
+            + did_you_mean(unknown[0], config["index"]["indices"]),
+            file=config_file,
+            expected=f"indices among {sorted(config['index']['indices'])}",
+            fix="name configured indices under uncertainty.indices",
+        )
     ids = [s["id"] for s in config["sources"]]
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:

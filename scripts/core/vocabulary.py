@@ -211,3 +211,13 @@ TimeDistanceReference = Literal["high_income_mean", "leader"]
 TIME_DISTANCE_REFERENCES: tuple[TimeDistanceReference, ...] = get_args(TimeDistanceReference)
 #: Prefix of a divide measure that is an index's overall score ("index:ict").
 INDEX_MEASURE_PREFIX = "index:"
+# ---- uncertainty (stage 5) -----------------------------------------------------------
+#: The uncertain inputs of the uncertainty and sensitivity analysis, in design order.
+UncertainInput = Literal["imputation", "treatment", "normalisation", "weights", "aggregation", "leave_one_out"]
+UNCERTAIN_INPUTS: tuple[UncertainInput, ...] = get_args(UncertainInput)
+#: Aggregation methods the batched engine computes.
+UncertainAggregation = Literal["arithmetic", "geometric"]
+UNCERTAIN_AGGREGATIONS: tuple[UncertainAggregation, ...] = get_args(UncertainAggregation)
+#: The targets of the Sobol analysis: the mean absolute rank shift, and each economy's rank.
+SobolTarget = Literal["mean_rank_shift", "rank"]
+SOBOL_TARGETS: tuple[SobolTarget, ...] = get_args(SobolTarget)

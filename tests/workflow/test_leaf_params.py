@@ -26,17 +26,28 @@ N_INDICES = len(load_yaml(ROOT / "config" / "config.yaml")["index"]["indices"])
 #: follow the published (ict) index.
 MANIFEST = {"manifest": 1}
 PUBLISHED = {"index_figures": 1, "quality_figures": 1, "publish_tables": 1, "country_profiles": 1, **MANIFEST}
+#: The uncertainty stage of the ict index (the test config's 2 chunk jobs): after its index, and after the draws.
+AFTER_ICT = {"uncertainty": 1, "sensitivity": 1, "uncertainty_figures": 1}
+UNCERTAINTY = {"uncertainty_chunk": 2, **AFTER_ICT}
 #: The models stage reads the panel, the imputation, the modelled index and the draws (two fit chunks).
 MODELS_FITS = {"models_fit": 2, "models": 1, "models_figures": 1}
 MODELS_ALL = {"models_outcomes": 1, "models_predictive": 1, **MODELS_FITS}
 #: The divide stage and its figures follow the point imputation and the ict index (a divide measure).
 DIVIDE = {"divide": 1, "divide_figures": 1}
 #: Everything that depends on the point imputation, and on the masking experiment.
-AFTER_IMPUTE = {"impute": 1, "impute_draws": 1, "index": N_INDICES, **PUBLISHED, **MODELS_ALL, **DIVIDE}
+AFTER_IMPUTE = {
+    "impute": 1,
+    "impute_draws": 1,
+    "index": N_INDICES,
+    **PUBLISHED,
+    **UNCERTAINTY,
+    **MODELS_ALL,
+    **DIVIDE,
+}
 AFTER_ACCURACY = {"impute_accuracy": 1, "accuracy_figure": 1, **AFTER_IMPUTE}
 
 CASES: dict[str, tuple[dict, dict[str, int]]] = {
-    "impute.draws": ({"impute": {"draws": 7}}, {"impute_draws": 1, **MODELS_FITS, **MANIFEST}),
+    "impute.draws": ({"impute": {"draws": 7}}, {"impute_draws": 1, **UNCERTAINTY, **MODELS_FITS, **MANIFEST}),
     "impute.masking.candidates": (
         {"impute": {"masking": {"candidates": ["interpolate+carry+group_median", "group_median"]}}},
         AFTER_ACCURACY,
@@ -47,7 +58,7 @@ CASES: dict[str, tuple[dict, dict[str, int]]] = {
     ),
     "index.audit.silent": (
         {"index": {"audit": {"silent": 0.25}}},
-        {"index": N_INDICES, **PUBLISHED, **MODELS_ALL, **DIVIDE},
+        {"index": N_INDICES, **PUBLISHED, **AFTER_ICT, **MODELS_ALL, **DIVIDE},
     ),
     # Every index's external validation is a published table; the figures follow the published index only.
     "index.indices.idi.final_scale": (
@@ -62,6 +73,15 @@ CASES: dict[str, tuple[dict, dict[str, int]]] = {
     "impute.masking.min_cells": ({"impute": {"masking": {"min_cells": 50}}}, AFTER_ACCURACY),
     "models.lags": ({"models": {"lags": [0, 1]}}, {**MODELS_FITS, **MANIFEST}),
     "models.predictive.folds": ({"models": {"predictive": {"folds": 4}}}, {"models_predictive": 1, **MANIFEST}),
+    "uncertainty.widest": ({"uncertainty": {"widest": 3}}, {"uncertainty": 1, **MANIFEST}),
+    "uncertainty.sobol.resamples": (
+        {"uncertainty": {"sobol": {"resamples": 40}}},
+        {"sensitivity": 1, "uncertainty_figures": 1, **MANIFEST},
+    ),
+    "uncertainty.inputs.weights.spread": (
+        {"uncertainty": {"inputs": {"weights": {"spread": 0.2}}}},
+        {**UNCERTAINTY, **MANIFEST},
+    ),
     "impute.screening.min_unit_share": (
         {"impute": {"screening": {"min_unit_share": 0.6}}},
         {"screen": 1, **AFTER_ACCURACY},

@@ -131,6 +131,7 @@ def all_outputs():
         rules.impute.output + rules.impute_draws.output + rules.impute_accuracy.output + rules.accuracy_figure.output
     )
     indices = expand(rules.index.output.scores, index=list(config["index"]["indices"]))
+    stage5 = uncertainty_outputs()
     models = (
         rules.models_outcomes.output
         + rules.models.output
@@ -138,13 +139,20 @@ def all_outputs():
         + rules.models_figures.output
     )
     divide = rules.divide.output
-    return rules.harmonize.output + rules.database.output + stage3 + indices + models + divide
+    return rules.harmonize.output + rules.database.output + stage3 + indices + stage5 + models + divide
+
+
+def uncertainty_outputs():
+    """Stage 5: the rank bands, band summaries, Sobol indices and convergence of every index of uncertainty.indices."""
+    analysed = list(config["uncertainty"]["indices"])
+    return expand(rules.uncertainty.output, index=analysed) + expand(rules.sensitivity.output, index=analysed)
 
 
 def published_outputs():
     """Every output the run publishes: the stages' final outputs, then the figures, tables and profiles."""
     published = (
-        rules.index_figures.output
+        expand(rules.uncertainty_figures.output, index=list(config["uncertainty"]["indices"]))
+        + rules.index_figures.output
         + rules.quality_figures.output
         + rules.publish_tables.output
         + rules.country_profiles.output

@@ -83,3 +83,10 @@ from scripts.core.tables.models import (
     PREDICTIVE,
     SPEC_SUMMARY,
 )
+from scripts.core.tables.uncertainty import (
+    BAND_YEARS,
+    RANK_BANDS,
+    REPLICATIONS,
+    SOBOL,
+    SOBOL_CONVERGENCE,
+)

@@ -1,0 +1,313 @@
+"""The batched index engine: R replications of the whole index computation at once, as arrays.
+
+The ordinary engine (:func:`scripts.index.prepare.run_index`) rebuilds and re-validates
+a framework and computes one index per call. Here the framework is validated once
+(when the index is prepared) and a batch of replications is computed as arrays of shape
+(replications, economy-years, indicators):
+
+1. *Data*. Every distinct (imputation draw, outlier treatment, normalisation) triple a
+   batch needs is computed once and cached: the draw's wide frame, treated with
+   :func:`scripts.index.outliers.treat_outliers` (or not), normalised with the index
+   package's own :func:`scripts.index.normalise.normalise` (so the bounds, goalposts
+   and every other rule of normalisation are exactly those of the ordinary engine).
+   Each triple is one (economy-years, indicators) array; a batch gathers one per
+   replication.
+2. *Leave one out*: the left-out indicator is set missing, and every node left without
+   an indicator gets weight 0, which is what :meth:`Framework.drop_leaves` followed by
+   re-normalisation within each parent does.
+3. *Weights*: each replication's raw weights (nominal times its factors) are
+   normalised within every parent; missing children are re-weighted over the available
+   ones and ``min_share`` is applied, as in :func:`scripts.index.aggregate.aggregate_arrays`.
+4. *Aggregation* bottom-up: replications that share a data triple are computed together,
+   the indicator children of a node as one matrix product of the data with the
+   replications' weights (arithmetic, or geometric on logs with
+   the engine's ``shift`` rule: ``k = 1 - min`` of the values entering the node, over
+   all economy-years), then ``final_scale``.
+
+Ranks are the engine's (1 = best within the year, ties share the lowest rank).
+Replications are grouped by data triple and aggregation method, at most ``batch`` at a
+time, so memory stays at about ``batch x economy-years x 8`` bytes per node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from scripts.core.errors import ConfigError, InvariantError
+from scripts.index.normalise import normalise
+from scripts.index.outliers import treat_outliers
+from scripts.index.prepare import PreparedIndex
+from scripts.uncertainty.inputs import Choices, InputSpace
+
+
+class BatchedIndex:
+    """An index prepared once and computed for many replications (see the module docstring).
+
+    ``prepared`` is the index as the index stage prepares it, ``wides`` the wide frame
+    of each imputation draw of ``space.draws`` (draw 0 = ``prepared.wide``), all with the
+    same rows and columns.
+    """
+
+    def __init__(self, prepared: PreparedIndex, wides: Mapping[int, pd.DataFrame], space: InputSpace) -> None:
+        fw = prepared.framework
+        self.framework = fw
+        self.space = space
+        self.spec = prepared.spec
+        self.index = prepared.wide.index
+        leaves = list(fw.leaves)
+        missing = [d for d in space.draws if d not in wides]
+        if missing:
+            raise InvariantError(f"no data for imputation draws {missing}")
+        self._wides = {}
+        for d in space.draws:
+            w = wides[d]
+            if not w.index.equals(self.index) or list(w.columns) != leaves:
+                raise InvariantError(f"imputation draw {d} does not have the rows and indicators of draw 0")
+            self._wides[d] = w
+        self.years = self.index.get_level_values(1).to_numpy()
+        self.year_codes = pd.factorize(self.years)[0]
+        self._unit_codes = pd.factorize(self.index.get_level_values(0))[0]
+        self._n_years, self._n_units = int(self.year_codes.max()) + 1, int(self._unit_codes.max()) + 1
+        self._cache: dict[tuple[int, int, int], np.ndarray] = {}
+        self._treated_cache: dict[tuple[int, int], pd.DataFrame] = {}
+        self._arrays_cache: dict[tuple[int, int, int], list[tuple[np.ndarray, ...]]] = {}
+        nodes = list(space.nodes)
+        if nodes != list(fw.nodes):
+            raise InvariantError("the input space was built for another framework")
+        pos = {n: i for i, n in enumerate(nodes)}
+        # Per aggregate: its position, its children (indicators first), their data columns and
+        # the positions (in that order) of the aggregate children.
+        self._aggs = []
+        for a in fw.aggregates:
+            kids = [c for c in fw.children(a) if fw.is_leaf(c)] + [c for c in fw.children(a) if not fw.is_leaf(c)]
+            n_leaf = sum(fw.is_leaf(c) for c in kids)
+            cols = np.array([leaves.index(c) for c in kids[:n_leaf]], dtype=np.int64)
+            self._aggs.append((pos[a], np.array([pos[c] for c in kids]), cols, np.arange(n_leaf, len(kids))))
+        self._parent = np.array([pos[fw.parent(n)] if n != fw.root else -1 for n in nodes])
+        self._root = pos[fw.root]
+        self._raw = np.array([1.0 if self._equal_weights() else fw.raw_weights()[n] for n in nodes])
+        # under[j, i]: leaf j is under node i (itself for a leaf), for the dead-node rule of leave-one-out.
+        self._under = np.array([[leaf in fw.leaves_under(n) for n in nodes] for leaf in leaves], dtype=bool)
+        self._scale = 1.0 if self.spec.final_scale is None else float(self.spec.final_scale)
+
+    def _equal_weights(self) -> bool:
+        w = self.spec.weighting
+        return (w if isinstance(w, str) else next(iter(dict(w).values()))) == "equal"
+
+    # ---- data ------------------------------------------------------------------------
+    def _treated(self, draw: int, treatment: int) -> pd.DataFrame:
+        key = (draw, treatment)
+        if key not in self._treated_cache:
+            s = self.space
+            data = self._wides[s.draws[draw]]
+            winmax = s.treatments[treatment]
+            if winmax is not None:
+                data = treat_outliers(
+                    data, winmax=winmax, skew_thresh=s.skew, kurt_thresh=s.kurtosis, pooled=True, exclude=s.exclude
+                ).treated
+            self._treated_cache[key] = data
+        return self._treated_cache[key]
+
+    def normalised(self, draw: int, treatment: int, normalisation: int) -> np.ndarray:
+        """The (economy-years, indicators) normalised values of one data triple (positions in the space)."""
+        key = (draw, treatment, normalisation)
+        if key not in self._cache:
+            ns = self.space.normalisations[normalisation]
+            norm = normalise(
+                self._treated(draw, treatment),
+                ns.method,
+                directions=self.framework.directions(),
+                params=ns.params,
+                by_year=ns.time == "by_year",
+                base_year=ns.base_year if ns.time == "base_year" else None,
+            )
+            self._cache[key] = norm.to_numpy(dtype=float)
+        return self._cache[key]
+
+    def _arrays(self, triple: tuple[int, int, int]) -> list[tuple[np.ndarray, ...]]:
+        """Per aggregate node, its indicator children's data in a triple, as every replication needs them.
+
+        One tuple per node of ``self._aggs``: (values, observed mask, values with 0 for
+        missing, mask as 0/1, log of the values with 0 = log 1 for missing and
+        non-positive ones, row minimum over the children (inf where none is observed)).
+        """
+        if triple not in self._arrays_cache:
+            x = self.normalised(*triple)
+            parts = []
+            for _, _kids, lk, _ in self._aggs:
+                xl = np.ascontiguousarray(x[:, lk])
+                avail = ~np.isnan(xl)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    logx = np.log(np.where(avail & (xl > 0), xl, 1.0))
+                big = np.where(avail, xl, np.inf)
+                rowmin = big.min(axis=1) if xl.shape[1] else np.full(len(xl), np.inf)
+                parts.append((xl, avail, np.where(avail, xl, 0.0), avail.astype(float), logx, rowmin))
+            self._arrays_cache[triple] = parts
+        return self._arrays_cache[triple]
+
+    # ---- scores ----------------------------------------------------------------------
+    def scores(self, choices: Choices, *, batch: int = 250) -> np.ndarray:
+        """Root scores of every replication: (R, economy-years), rows as ``self.index``.
+
+        Units: the normalised scale times ``final_scale``; NaN where the root has no score.
+        Replications sharing a data triple and an aggregation method are computed
+        together, at most ``batch`` at a time.
+        """
+        out = np.empty((len(choices), len(self.index)))
+        sizes = (len(self.space.draws), len(self.space.treatments), len(self.space.normalisations))
+        key = np.ravel_multi_index((choices.draw, choices.treatment, choices.normalisation), sizes)
+        key = key * len(self.space.aggregations) + choices.aggregation
+        order = np.argsort(key, kind="stable")
+        bounds = np.flatnonzero(np.diff(key[order])) + 1
+        for rows in np.split(order, bounds):
+            if not len(rows):
+                continue
+            r0 = rows[0]
+            triple = (int(choices.draw[r0]), int(choices.treatment[r0]), int(choices.normalisation[r0]))
+            method = self.space.aggregations[int(choices.aggregation[r0])]
+            for lo in range(0, len(rows), batch):
+                part = rows[lo : lo + batch]
+                out[part] = self._group_scores(triple, choices.take(part), method).T
+        return out
+
+    def _weights(self, choices: Choices) -> np.ndarray:
+        """(R, nodes) raw weights: nominal x factors, 0 for the left-out indicator and nodes left without one."""
+        w = self._raw[None, :] * choices.factors
+        dropped = choices.dropped
+        has = dropped > 0
+        if has.any():
+            # A node dies when every leaf under it is the left-out one (it has a single leaf).
+            leaf_count = self._under.sum(axis=0)
+            dead = self._under[np.maximum(dropped - 1, 0)] & (leaf_count[None, :] == 1)
+            w = np.where(dead & has[:, None], 0.0, w)
+        return w
+
+    def _group_scores(self, triple: tuple[int, int, int], choices: Choices, method: str) -> np.ndarray:
+        """Root scores (economy-years, R) of replications that share one data triple and aggregation method.
+
+        Values of a node are (economy-years, R) arrays. A node's children that are
+        indicators enter through matrix products with the replications' weights (the
+        data are the same for every replication here); a left-out indicator has weight
+        0, so it is neither observed nor counted.
+        """
+        arrays = self._arrays(triple)
+        w = self._weights(choices)
+        vals: dict[int, np.ndarray] = {}
+        min_share = self.spec.min_share
+        for (node, kids, _, ak), (xl, avail, x0, fa, logx, rowmin) in zip(self._aggs, arrays):
+            wk = w[:, kids]
+            total = wk.sum(axis=1)
+            # A node left without indicators has total 0: its weights become 0, so it gets no score.
+            wk = wk / np.where(total > 0, total, 1.0)[:, None]
+            wl = wk[:, : xl.shape[1]]  # the indicator children come first (see __init__)
+            share = _weighted_sum(fa, wl)
+            for i in ak:
+                share = share + ~np.isnan(vals[int(kids[i])]) * wk[:, i]
+            ok = (share > 0) & (share >= min_share - 1e-12)
+            safe = np.where(share > 0, share, 1.0)
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                if method == "arithmetic":
+                    num = _weighted_sum(x0, wl)
+                    for i in ak:
+                        num = num + np.nan_to_num(vals[int(kids[i])]) * wk[:, i]
+                    score = num / safe
+                else:
+                    k = self._shift(xl, rowmin, wl > 0, [vals[int(kids[i])] for i in ak], ok, node)
+                    # Values <= 0 can only remain in rows without a score or in indicators without
+                    # weight (the left-out one); they take log 1 = 0 like missing values.
+                    if (k == 0).all():
+                        num = _weighted_sum(logx, wl)
+                    else:  # shifted means: the logs differ per replication
+                        xk = xl[:, :, None] + k[None, None, :]
+                        logs = np.log(np.where(avail[:, :, None] & (xk > 0), xk, 1.0))
+                        num = np.zeros(logs.shape[::2])
+                        for i in range(logs.shape[1]):
+                            num += logs[:, i, :] * wl[None, :, i]
+                    for i in ak:
+                        v = vals[int(kids[i])]
+                        num = num + np.log(np.where(np.isnan(v), 1.0, v + k[None, :])) * wk[:, i]
+                    score = np.exp(num / safe) - k[None, :]
+            vals[node] = np.where(ok, score, np.nan)
+        return vals[self._root] * self._scale
+
+    def _shift(
+        self,
+        xl: np.ndarray,
+        rowmin: np.ndarray,
+        wpos: np.ndarray,
+        aggs: list[np.ndarray],
+        ok: np.ndarray,
+        node: int,
+    ) -> np.ndarray:
+        """Per replication, the constant ``k`` added before a geometric mean (0 when all values are > 0).
+
+        ``xl`` holds the indicator children's values (economy-years, l) and ``rowmin``
+        their row minimum, ``wpos`` (R, l) whether each has weight in the replication,
+        ``aggs`` the aggregate children's values (economy-years, R); only rows with a
+        score (``ok``) count, as in the engine.
+        """
+        lowest = np.broadcast_to(rowmin[:, None], ok.shape)
+        partial = np.flatnonzero(~wpos.all(axis=1))
+        if len(partial):  # the left-out indicator's values do not enter the node
+            big = np.where(np.isnan(xl), np.inf, xl)
+            lowest = lowest.copy()
+            lowest[:, partial] = np.where(wpos[partial][None, :, :], big[:, None, :], np.inf).min(axis=2)
+        for v in aggs:
+            lowest = np.minimum(lowest, np.where(np.isnan(v), np.inf, v))
+        lowest = np.where(ok, lowest, np.inf).min(axis=0)
+        lowest = np.where(np.isfinite(lowest), lowest, 1.0)
+        bad = lowest <= 0
+        if bad.any() and self.space.on_nonpositive == "refuse":
+            raise ConfigError(
+                problem=(
+                    f"geometric aggregation of node {self.space.nodes[node]!r} meets values <= 0 "
+                    f"(minimum {lowest.min():g}) in {int(bad.sum())} replications"
+                ),
+                file="config",
+                column="uncertainty.inputs.aggregation.on_nonpositive",
+                expected="normalisation alternatives with strictly positive values, or on_nonpositive: shift",
+                fix="use e.g. minmax with range [1, 100], or set on_nonpositive: shift",
+            )
+        return np.where(bad, 1.0 - lowest, 0.0)
+
+    def ranks(self, scores: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Ranks (R, economy-years) of ``scores`` within each year: 1 = best, ties share the lowest rank.
+
+        The engine's ranks (``group_rank(-scores, years, "min")``), computed on a
+        (replications, years, economies) cube so that one short sort per replication-year
+        replaces the engine's sort of whole columns; NaN stays NaN. With ``rows``
+        (positions in ``self.index`` covering whole years), ``scores`` holds only those
+        economy-years and is ranked within them.
+        """
+        r = scores.shape[0]
+        years = self.year_codes if rows is None else self.year_codes[rows]
+        units = self._unit_codes if rows is None else self._unit_codes[rows]
+        cube = np.full((r, self._n_years, self._n_units), np.inf)
+        cube[:, years, units] = np.where(np.isnan(scores), np.inf, -scores)
+        order = np.argsort(cube, axis=2)
+        ordered = np.take_along_axis(cube, order, axis=2)
+        pos = np.broadcast_to(np.arange(self._n_units, dtype=float), ordered.shape)
+        new_run = np.ones(ordered.shape, dtype=bool)
+        new_run[:, :, 1:] = ordered[:, :, 1:] != ordered[:, :, :-1]
+        first = np.maximum.accumulate(np.where(new_run, pos, 0.0), axis=2) + 1.0
+        ranks = np.empty_like(cube)
+        np.put_along_axis(ranks, order, first, axis=2)
+        out = ranks[:, years, units]
+        out[np.isnan(scores)] = np.nan
+        return out
+
+
+def _weighted_sum(a: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``a @ w.T`` for (rows, l) data and (R, l) weights, summed in the same order for every replication.
+
+    A matrix product's summation order depends on the shapes (BLAS blocks them), so a
+    replication's last bits would depend on how many others share its batch, and the
+    results on the chunking; here the l terms are added one after another.
+    """
+    out = np.zeros((a.shape[0], w.shape[0]))
+    for i in range(a.shape[1]):
+        out += a[:, i, None] * w[None, :, i]
+    return out

@@ -35,7 +35,7 @@ class ProfileData:
     names:
         Display names of indicators and framework nodes.
     bands:
-        Rank bands (iso3, year, rank_p05, rank_median, rank_p95), or None.
+        Rank bands (iso3, year, rank_p05, median_rank, rank_p95), or None.
     """
 
     scores: pd.DataFrame

@@ -38,7 +38,7 @@ RANKING_HEADERS = {
     "score": "Score",
     "rank": "Rank",
     "rank_p05": "Rank band from",
-    "rank_median": "Median rank",
+    "median_rank": "Median rank",
     "rank_p95": "Rank band to",
 }
 
@@ -67,6 +67,11 @@ def _tiles(path: str) -> pd.DataFrame:
     return pd.DataFrame([{"iso3": s["alpha-3"], "x": s["coordinates"][0], "y": s["coordinates"][1]} for s in squares])
 
 
+def _bands(inp: Any) -> pd.DataFrame | None:
+    """The published index's rank bands (RANK_BANDS), or None when the uncertainty stage does not analyse it."""
+    return read_table(inp.bands[0], tables.RANK_BANDS) if len(inp.bands) else None
+
+
 def index_figures(snakemake: Any) -> None:
     """Figures of the published index: ranking, sub-index profiles, trends by group, the tile-grid map."""
     setup_logging(snakemake)
@@ -76,7 +81,8 @@ def index_figures(snakemake: Any) -> None:
     framework = _framework(inp.framework)
     root, subs, pillars = _structure(framework)
     title = node_names(framework)[root]
-    save(figures_index.ranking_figure(scores, economies, root=root, title=title), out.ranking_png, out.ranking_pdf)
+    figure = figures_index.ranking_figure(scores, economies, root=root, title=title, bands=_bands(inp))
+    save(figure, out.ranking_png, out.ranking_pdf)
     figure = figures_index.profiles_figure(
         scores,
         economies,
@@ -133,7 +139,7 @@ def publish_tables(snakemake: Any) -> None:
     economies = read_table(inp.economies, tables.ECONOMIES)
     year = figures_index.latest_year(scores, root)
     names = node_names(framework)
-    ranking = ranking_table(scores, economies, root=root, sub_indices=subs, year=year)
+    ranking = ranking_table(scores, economies, root=root, sub_indices=subs, year=year, bands=_bands(inp))
     external = external_validation_table(
         {name: read_table(f, tables.EXTERNAL_VALIDATION) for name, f in zip(sorted(p.indices), inp.external)}
     )
@@ -177,6 +183,20 @@ def publish_tables(snakemake: Any) -> None:
             "Screening of indicators and economies over the analysis window",
         ),
     }
+    if len(inp.uncertainty):
+        years, sobol, convergence = inp.uncertainty
+        sheets["band_years"] = (
+            publication_frame(read_table(years, tables.BAND_YEARS), decimals=1),
+            f"{names[root]}: how wide the 5th-95th percentile rank bands are, by year",
+        )
+        sheets["sobol"] = (
+            publication_frame(with_names(read_table(sobol, tables.SOBOL), economies), decimals=3),
+            f"{names[root]}: Sobol' indices of the uncertain inputs",
+        )
+        sheets["sobol_convergence"] = (
+            publication_frame(read_table(convergence, tables.SOBOL_CONVERGENCE), decimals=3),
+            f"{names[root]}: the Sobol' indices as the design grows",
+        )
     for name, (frame, caption) in sheets.items():
         write_publication(frame, Path(getattr(out, name)).with_suffix(""), caption=caption, label=f"tab:{name}")
     write_workbook({name: frame for name, (frame, _) in sheets.items()}, out.workbook)
@@ -199,6 +219,7 @@ def country_profiles(snakemake: Any) -> None:
         outcomes=panel[panel["indicator"].isin(outcomes)],
         economies=read_table(inp.economies, tables.ECONOMIES),
         names=_names(framework, catalogue),
+        bands=_bands(inp),
     )
     folder = Path(out.folder)
     pages = []

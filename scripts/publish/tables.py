@@ -29,7 +29,7 @@ def ranking_table(
 ) -> pd.DataFrame:
     """The ranking of ``year``: economy name, ISO3, region, income group, score, integer rank, sub-indices.
 
-    With ``bands`` (iso3, year, rank_p05, rank_median, rank_p95 from the uncertainty stage)
+    With ``bands`` (RANK_BANDS of the uncertainty stage: iso3, year, rank_p05, median_rank, rank_p95)
     the rank band is added. Rows best first; scores on the index's scale (rounded to 0.1 on
     publication, see :func:`publication_frame`).
     """
@@ -45,7 +45,7 @@ def ranking_table(
         out[node] = wide[node].reindex(out["iso3"]).to_numpy()
     if bands is not None:
         b = bands[bands["year"] == year].set_index("iso3")
-        for col in ("rank_p05", "rank_median", "rank_p95"):
+        for col in ("rank_p05", "median_rank", "rank_p95"):
             out[col] = b[col].reindex(out["iso3"]).to_numpy()
     out = with_names(out, economies)
     out["income_group"] = out["income_group"].map(lambda g: INCOME_NAMES.get(g, g))

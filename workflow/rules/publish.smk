@@ -8,9 +8,38 @@ def index_output(name):
     return expand(getattr(rules.index.output, name), index=PUBLISHED)[0]
 
 
+#: Whether the uncertainty stage analyses the published index (its bands and Sobol' tables are then published).
+ANALYSED = PUBLISHED in config["uncertainty"]["indices"]
+
+
+def uncertainty_output(name):
+    """A file of the uncertainty stage for the published index, e.g. uncertainty_output("sobol")."""
+    for rule in (rules.uncertainty, rules.sensitivity):
+        if hasattr(rule.output, name):
+            return expand(getattr(rule.output, name), index=PUBLISHED)[0]
+    raise ValueError(f"no uncertainty output {name!r}")
+
+
+def published_uncertainty_tables():
+    """The published tables of the uncertainty stage, when it analyses the published index."""
+    if not ANALYSED:
+        return {}
+    return {
+        **table("band_years", "Uncertainty", "Rank-band widths by year", PUBLISHED),
+        **table("sobol", "Uncertainty", "Sobol' indices of the uncertain inputs", PUBLISHED),
+        **table("sobol_convergence", "Uncertainty", "Convergence of the Sobol' indices", PUBLISHED),
+    }
+
+
+def published_bands():
+    """The rank bands of the published index when the uncertainty stage analyses it (else none)."""
+    return [uncertainty_output("bands")] if ANALYSED else []
+
+
 rule index_figures:
     input:
         scores=index_output("scores"),
+        bands=published_bands(),
         economies=rules.harmonize.output.economies,
         classification=rules.harmonize.output.classification,
         framework=lambda w: project_path(config["index"]["indices"][PUBLISHED]["framework"]),
@@ -70,6 +99,8 @@ rule quality_figures:
 rule publish_tables:
     input:
         scores=index_output("scores"),
+        bands=published_bands(),
+        uncertainty=[uncertainty_output(n) for n in ("years", "sobol", "convergence")] if ANALYSED else [],
         economies=rules.harmonize.output.economies,
         coverage=rules.harmonize.output.coverage,
         reconciliation=rules.harmonize.output.reconciliation,
@@ -92,6 +123,7 @@ rule publish_tables:
         **table("discrepancies", "Harmonised database", "Discrepancies between sources"),
         **table("validation", "Harmonised database", "Values outside their plausible range"),
         **table("screening", "Imputation", "Screening of indicators and economies"),
+        **published_uncertainty_tables(),
         workbook=f"{RESULTS}/tables/tables.xlsx",
     log:
         log_path("publish", "publish_tables"),
@@ -115,6 +147,7 @@ rule country_profiles:
     input:
         **CATALOGUE,
         scores=index_output("scores"),
+        bands=published_bands(),
         contributions=index_output("contributions"),
         strengths=index_output("strengths"),
         imputed=rules.impute.output.imputed,

@@ -60,18 +60,8 @@ rule uncertainty:
         scores=rules.index.output.scores,
         framework=lambda w: project_path(config["index"]["indices"][w.index]["framework"]),
     output:
-        bands=report(
-            f"{RESULTS}/05_uncertainty/{{index}}/rank_bands.csv",
-            caption="../report/rank_bands.rst",
-            category="Uncertainty",
-            subcategory="{index}",
-        ),
-        years=report(
-            f"{RESULTS}/05_uncertainty/{{index}}/band_years.csv",
-            caption="../report/band_years.rst",
-            category="Uncertainty",
-            subcategory="{index}",
-        ),
+        bands=f"{RESULTS}/05_uncertainty/{{index}}/rank_bands.csv",
+        years=f"{RESULTS}/05_uncertainty/{{index}}/band_years.csv",
         latest=f"{RESULTS}/05_uncertainty/{{index}}/replications_latest.parquet",
     log:
         log_path("05_uncertainty", "uncertainty_{index}"),
@@ -98,18 +88,8 @@ rule sensitivity:
         unpack(uncertainty_inputs),
         scores=rules.index.output.scores,
     output:
-        sobol=report(
-            f"{RESULTS}/05_uncertainty/{{index}}/sobol.csv",
-            caption="../report/sobol.rst",
-            category="Uncertainty",
-            subcategory="{index}",
-        ),
-        convergence=report(
-            f"{RESULTS}/05_uncertainty/{{index}}/sobol_convergence.csv",
-            caption="../report/sobol_convergence.rst",
-            category="Uncertainty",
-            subcategory="{index}",
-        ),
+        sobol=f"{RESULTS}/05_uncertainty/{{index}}/sobol.csv",
+        convergence=f"{RESULTS}/05_uncertainty/{{index}}/sobol_convergence.csv",
     log:
         log_path("05_uncertainty", "sensitivity_{index}"),
     benchmark:
@@ -152,7 +132,7 @@ rule uncertainty_figures:
             caption="../report/fig_sobol.rst",
             category="Uncertainty",
             subcategory="{index}",
-            labels={"figure": "Sobol' indices of the uncertain inputs"},
+            labels={"name": "Sobol' indices of the uncertain inputs"},
         ),
         sobol_pdf=f"{RESULTS}/figures/sobol_{{index}}.pdf",
     log:

@@ -49,7 +49,7 @@ def test_rank_bands_join_the_ranking() -> None:
             "iso3": ["AAA", "BBB", "CCC"],
             "year": 2015,
             "rank_p05": [1, 2, 1],
-            "rank_median": [1, 3, 2],
+            "median_rank": [1, 3, 2],
             "rank_p95": [2, 3, 3],
         }
     )

@@ -536,6 +536,12 @@ def scaling_figure(table: pd.DataFrame, png: Path, pdf: Path) -> None:
     save(fig, png, pdf)
 
 
+def rate_row(dataset: Dataset, units: float, stage: str, rule: str, rate: float, what: str) -> pd.DataFrame:
+    """One benchmarks.csv row for a throughput measured in-process: ``rate`` per second, ``what`` was timed."""
+    row = {"dataset": dataset.name, "scale": np.nan, "units": units, "stage": stage, "rule": rule}
+    return pd.DataFrame([{**row, "wall_s": 1.0 / rate, "reps_per_s": rate, "status": f"ok ({what})"}])
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: run the benchmarks and write benchmarks.csv and the scaling plot."""
     parser = argparse.ArgumentParser(prog="benchmarks/run.py", description=__doc__.split("\n\n")[0])
@@ -601,54 +607,24 @@ def main(argv: list[str] | None = None) -> int:
             )
         if dataset.scale is None and args.mc_reps > 0:
             results = results_folder(workdir)
+            units = rows["units"].iloc[0]
             if (results / "03_impute" / "imputed.parquet").exists():
                 rate = mc_reps_per_second(results, args.mc_reps)
                 log.info("Monte Carlo: %.1f replications/s (ict index, scores only)", rate)
-                parts.append(
-                    pd.DataFrame(
-                        [
-                            {
-                                "dataset": dataset.name,
-                                "scale": np.nan,
-                                "units": rows["units"].iloc[0],
-                                "stage": "workflow",
-                                "rule": "mc_scores",
-                                "wall_s": 1.0 / rate,
-                                "reps_per_s": rate,
-                                "status": f"ok ({args.mc_reps} replications)",
-                            }
-                        ]
-                    )
-                )
+                parts.append(rate_row(dataset, units, "workflow", "mc_scores", rate, f"{args.mc_reps} replications"))
                 calls = goalposts_per_second(results, args.mc_reps)
                 log.info("Goalposts: %.1f computations/s (ict index)", calls)
-                parts.append(
-                    pd.DataFrame(
-                        [
-                            {
-                                "dataset": dataset.name,
-                                "scale": np.nan,
-                                "units": rows["units"].iloc[0],
-                                "stage": "workflow",
-                                "rule": "goalposts",
-                                "wall_s": 1.0 / calls,
-                                "reps_per_s": calls,
-                                "status": f"ok ({args.mc_reps} computations)",
-                            }
-                        ]
-                    )
-                )
+                parts.append(rate_row(dataset, units, "workflow", "goalposts", calls, f"{args.mc_reps} computations"))
             if (results / "07_divide" / "values.parquet").exists():
                 rate = divide_resamples_per_second(results, args.divide_reps)
                 log.info("Divide: %.0f bootstrap resamples/s (inequality table)", rate)
-                row = {"dataset": dataset.name, "scale": np.nan, "units": rows["units"].iloc[0], "stage": "07_divide"}
-                row |= {"rule": "divide_bootstrap", "wall_s": 1.0 / rate, "reps_per_s": rate}
-                parts.append(pd.DataFrame([{**row, "status": f"ok ({args.divide_reps} resamples per sample)"}]))
+                what = f"{args.divide_reps} resamples per sample"
+                parts.append(rate_row(dataset, units, "07_divide", "divide_bootstrap", rate, what))
             if args.unc_reps > 0 and (results / "03_impute" / "draws.parquet").exists():
                 unc = pd.DataFrame(uncertainty_rows(results, args.unc_reps))
                 for r in unc.itertuples():
                     log.info("uncertainty %s: %.6f s, %s", r.rule, r.wall_s, r.status)
-                parts.append(unc.assign(dataset=dataset.name, scale=np.nan, units=rows["units"].iloc[0]))
+                parts.append(unc.assign(dataset=dataset.name, scale=np.nan, units=units))
         table = pd.concat(parts, ignore_index=True).reindex(columns=COLUMNS)
         # Written after every dataset, so a long run that is stopped keeps what it measured.
         table.to_csv(out / "benchmarks.csv", index=False, lineterminator="\n")

@@ -268,6 +268,10 @@ analysis:
   # The real classification files list ~218 World Bank economies with no synthetic data;
   # screening considers only the economies that have data.
   economies: with_data
+models:
+  variables:
+    # The synthetic income is GDP per capita in current US$ (the generator's truth uses its log).
+    log_gdp_pc: {{indicator: gdp_pc_usd, log: true}}
 """
 
 

@@ -111,7 +111,11 @@ def profiles_figure(
         ax.set_ylabel("score (0-100)")
         ax.set_ylim(0, 100)
         ax.grid(axis="x", visible=False)
-        ax.legend(ncol=len(wide.columns), loc="lower left", bbox_to_anchor=(0, 1.0))
+        if len(wide.columns):
+            ax.legend(ncol=len(wide.columns), loc="lower left", bbox_to_anchor=(0, 1.0))
+        else:
+            # publish.selected names no economy of these data (e.g. a synthetic run): say so on the page.
+            ax.text(0.5, 0.5, "none of the selected economies has a score", transform=ax.transAxes, ha="center")
         missing = sorted(set(selected) - set(wide.columns))
         note = f"{year}." + (f" No score for {', '.join(missing)}." if missing else "")
         return finish(fig, f"{title}: profiles of selected economies", note=note)

@@ -87,6 +87,12 @@ def test_profiles_figure_has_one_bar_group_per_node_and_says_who_is_missing() ->
     )
     assert "No score for ZZZ" in texts(fig) and "Use" in texts(fig)
     plt.close(fig)
+    # Selected economies the data do not hold at all (a synthetic run with the default list): a page that says so.
+    fig = figures_index.profiles_figure(
+        scores(), ECONOMIES, nodes=["use"], node_names={}, selected=["KEN", "ZZZ"], title="T"
+    )
+    assert "none of the selected economies has a score" in texts(fig) and "No score for KEN, ZZZ" in texts(fig)
+    plt.close(fig)
 
 
 def test_observed_shares_and_the_missingness_heatmap() -> None:

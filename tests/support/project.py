@@ -105,9 +105,10 @@ def tiny_sources(root: Path = ROOT) -> list[dict[str, Any]]:
 
 
 def scenario_overlay(root: Path = ROOT) -> dict[str, Any]:
-    """The config overlay of the scratch project: the test scenario's window, tiny sources."""
+    """The config overlay of the scratch project: the test scenario (its window, and the stage settings that fit
+    it and keep it quick) with tiny sources."""
     test = load_yaml(root / "config" / "test" / "config.yaml")
-    return {"sources": tiny_sources(root), "analysis": copy.deepcopy(test["analysis"])}
+    return {**copy.deepcopy({k: v for k, v in test.items() if k != "sources"}), "sources": tiny_sources(root)}
 
 
 def raw_files_read(config: dict[str, Any], root: Path = ROOT) -> list[str]:

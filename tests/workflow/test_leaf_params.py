@@ -28,7 +28,9 @@ MANIFEST = {"manifest": 1}
 PUBLISHED = {"index_figures": 1, "quality_figures": 1, "publish_tables": 1, "country_profiles": 1, **MANIFEST}
 #: The uncertainty stage of the ict index (the test config's 2 chunk jobs): after its index, and after the draws.
 AFTER_ICT = {"uncertainty": 1, "sensitivity": 1, "uncertainty_figures": 1}
-UNCERTAINTY = {"uncertainty_chunk": 2, **AFTER_ICT}
+#: The published figures, tables and profiles that show the published index's rank bands (or Sobol' tables).
+BANDS = {"index_figures": 1, "publish_tables": 1, "country_profiles": 1}
+UNCERTAINTY = {"uncertainty_chunk": 2, **AFTER_ICT, **BANDS}
 #: The models stage reads the panel, the imputation, the modelled index and the draws (two fit chunks).
 MODELS_FITS = {"models_fit": 2, "models": 1, "models_figures": 1}
 MODELS_ALL = {"models_outcomes": 1, "models_predictive": 1, **MODELS_FITS}
@@ -73,10 +75,10 @@ CASES: dict[str, tuple[dict, dict[str, int]]] = {
     "impute.masking.min_cells": ({"impute": {"masking": {"min_cells": 50}}}, AFTER_ACCURACY),
     "models.lags": ({"models": {"lags": [0, 1]}}, {**MODELS_FITS, **MANIFEST}),
     "models.predictive.folds": ({"models": {"predictive": {"folds": 4}}}, {"models_predictive": 1, **MANIFEST}),
-    "uncertainty.widest": ({"uncertainty": {"widest": 3}}, {"uncertainty": 1, **MANIFEST}),
+    "uncertainty.widest": ({"uncertainty": {"widest": 3}}, {"uncertainty": 1, **BANDS, **MANIFEST}),
     "uncertainty.sobol.resamples": (
         {"uncertainty": {"sobol": {"resamples": 40}}},
-        {"sensitivity": 1, "uncertainty_figures": 1, **MANIFEST},
+        {"sensitivity": 1, "uncertainty_figures": 1, "publish_tables": 1, **MANIFEST},
     ),
     "uncertainty.inputs.weights.spread": (
         {"uncertainty": {"inputs": {"weights": {"spread": 0.2}}}},

@@ -52,26 +52,42 @@ def ranking_figure(
     labels = [f"{int(r)}. {short(names.get(c, c), 26)}" for c, r in zip(top["iso3"], top["rank"])]
     halves = np.array_split(np.arange(len(top)), 2)
     with house_style():
-        fig, axes = plt.subplots(1, 2, figsize=(11, 0.115 * len(halves[0]) + 1.6), sharex=True)
-        for ax, rows in zip(axes, halves):
+        # With bands, each half gets a narrow panel of its own for them (rank 1 at the top, like the list).
+        ratios = [3, 1.5, 3, 1.5] if bands is not None else [1, 1]
+        fig, grid = plt.subplots(
+            1,
+            len(ratios),
+            figsize=(12 if bands is not None else 11, 0.115 * len(halves[0]) + 1.6),
+            gridspec_kw={"width_ratios": ratios},
+        )
+        score_axes = grid[::2] if bands is not None else grid
+        for k, (ax, rows) in enumerate(zip(score_axes, halves)):
             part = top.iloc[rows]
             y = np.arange(len(part))
             ax.hlines(y, 0, part["score"], color="0.8", linewidth=0.6)
             ax.scatter(part["score"], y, s=9, color=CATEGORICAL[0], zorder=3)
             ax.set_yticks(y, [labels[i] for i in rows], fontsize=5.5)
             ax.set_ylim(len(part) - 0.5, -0.5)
+            ax.set_xlim(0, 100)
             ax.set_xlabel("index score (0-100)")
             ax.grid(axis="y", visible=False)
             if bands is not None:
                 band = bands[bands["year"] == year].set_index("iso3").reindex(part["iso3"])
-                twin = ax.twiny()
-                twin.hlines(y, band["rank_p05"], band["rank_p95"], color=CATEGORICAL[1], linewidth=1.2, alpha=0.8)
-                twin.set_xlim(len(top) + 1, 0)
-                twin.set_xlabel("5th-95th percentile rank band (orange; rank 1 at the right)", color=CATEGORICAL[1])
-                twin.grid(False)
+                bx = grid[2 * k + 1]
+                bx.hlines(y, band["rank_p05"], band["rank_p95"], color=CATEGORICAL[1], linewidth=1.4)
+                bx.scatter(part["rank"], y, s=5, color=CATEGORICAL[0], zorder=3)
+                bx.set_ylim(len(part) - 0.5, -0.5)
+                bx.set_xlim(len(top) + 1, 0)
+                bx.set_yticks([])
+                bx.set_xticks([t for t in (150, 100, 50, 1) if t <= len(top)])
+                bx.set_xlabel("rank band")
+                bx.grid(axis="y", visible=False)
         note = f"{len(top)} economies, {year}."
         if bands is not None:
-            note += " Orange bars: the ranks an economy takes across the uncertainty analysis's replications."
+            note += (
+                " Right of each list: the 5th-95th percentile band of the ranks an economy takes across the"
+                " uncertainty analysis's replications (orange; dot: the published rank; rank 1 at the right)."
+            )
         return finish(fig, f"{title}: scores in {year}", note=note, top=0.975, bottom=0.03)
 
 

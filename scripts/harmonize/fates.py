@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from scripts.core import contract
-from scripts.core.errors import ConfigError
+from scripts.core.errors import ConfigError, InvariantError
 from scripts.harmonize.entities import ENTITY_KEY, lookup
 
 SERIES_KEY = ["source", "series"]
@@ -290,7 +290,8 @@ def assign_fates(
     keep = np.zeros(n, dtype=bool)
     keep[win_idx] = True
     assign(keep, "kept", inputs)
-    assert not open_.any(), "every observation must receive a fate"
+    if open_.any():
+        raise InvariantError(f"{int(open_.sum())} observations received no fate; every observation must receive one")
 
     return df.assign(
         # A growth rate is a ratio of two raw values, so no factor applies to it.

@@ -129,8 +129,10 @@ def read_csv(path: str | os.PathLike, **kwargs: Any) -> pd.DataFrame:
     return pd.read_csv(path, **kwargs)
 
 
-def read_parquet(path: str | os.PathLike, columns: Sequence[str] | None = None) -> pd.DataFrame:
-    """Read a parquet file: the frame ``pd.read_parquet(path, columns=columns)`` gives.
+def read_parquet(
+    path: str | os.PathLike, columns: Sequence[str] | None = None, filters: list[tuple[str, str, Any]] | None = None
+) -> pd.DataFrame:
+    """Read a parquet file: the frame ``pd.read_parquet(path, columns=columns, filters=filters)`` gives.
 
     Text columns are read through Arrow dictionaries and then given the dtype pandas would
     give them, so a value repeated on millions of rows (an ISO3 code, an indicator id)
@@ -143,7 +145,7 @@ def read_parquet(path: str | os.PathLike, columns: Sequence[str] | None = None) 
         n for n in names if pa.types.is_string(schema.field(n).type) or pa.types.is_large_string(schema.field(n).type)
     ]
     dtypes = schema.empty_table().to_pandas().dtypes
-    df = pd.read_parquet(path, columns=columns, read_dictionary=text)
+    df = pd.read_parquet(path, columns=columns, read_dictionary=text, filters=filters)
     return df.astype({n: dtypes[n] for n in text})
 
 

@@ -10,23 +10,25 @@ a framework and computes one index per call. Here the framework is validated onc
    :func:`scripts.index.outliers.treat_outliers` (or not), normalised with the index
    package's own :func:`scripts.index.normalise.normalise` (so the bounds, goalposts
    and every other rule of normalisation are exactly those of the ordinary engine).
-   Each triple is one (economy-years, indicators) array; a batch gathers one per
-   replication.
-2. *Leave one out*: the left-out indicator is set missing, and every node left without
-   an indicator gets weight 0, which is what :meth:`Framework.drop_leaves` followed by
+   Each triple is one (economy-years, indicators) array; a batch gathers, per
+   replication, the values of its own triple.
+2. *Leave one out*: the left-out indicator gets weight 0, and so does every node left
+   without an indicator, which is what :meth:`Framework.drop_leaves` followed by
    re-normalisation within each parent does.
 3. *Weights*: each replication's raw weights (nominal times its factors) are
    normalised within every parent; missing children are re-weighted over the available
    ones and ``min_share`` is applied, as in :func:`scripts.index.aggregate.aggregate_arrays`.
-4. *Aggregation* bottom-up: replications that share a data triple are computed together,
-   the indicator children of a node as one matrix product of the data with the
-   replications' weights (arithmetic, or geometric on logs with
-   the engine's ``shift`` rule: ``k = 1 - min`` of the values entering the node, over
-   all economy-years), then ``final_scale``.
+4. *Aggregation* bottom-up, all replications of a batch at once: a node's value is an
+   (R, economy-years) array, the weighted sum of its children's values (arithmetic),
+   or of their logs (geometric, with the engine's ``shift`` rule: ``k = 1 - min`` of the
+   values entering the node, over all economy-years, per replication), then
+   ``final_scale``. Every replication adds its terms in the same order, so its scores
+   do not depend on which replications share its batch, nor on the chunking.
 
 Ranks are the engine's (1 = best within the year, ties share the lowest rank).
-Replications are grouped by data triple and aggregation method, at most ``batch`` at a
-time, so memory stays at about ``batch x economy-years x 8`` bytes per node.
+Replications are grouped by aggregation method only, at most ``batch`` at a time, so
+memory stays at about ``batch x economy-years x 8`` bytes per node and temporary, plus
+the batch's distinct triples (at most ``batch x economy-years x indicators x 8`` bytes).
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ from scripts.index.normalise import normalise
 from scripts.index.outliers import treat_outliers
 from scripts.index.prepare import PreparedIndex
 from scripts.uncertainty.inputs import Choices, InputSpace
+
+#: Replications ranked at once (see :meth:`BatchedIndex.ranks`).
+_RANK_BLOCK = 128
 
 
 class BatchedIndex:
@@ -73,7 +78,6 @@ class BatchedIndex:
         self._n_years, self._n_units = int(self.year_codes.max()) + 1, int(self._unit_codes.max()) + 1
         self._cache: dict[tuple[int, int, int], np.ndarray] = {}
         self._treated_cache: dict[tuple[int, int], pd.DataFrame] = {}
-        self._arrays_cache: dict[tuple[int, int, int], list[tuple[np.ndarray, ...]]] = {}
         nodes = list(space.nodes)
         if nodes != list(fw.nodes):
             raise InvariantError("the input space was built for another framework")
@@ -127,50 +131,26 @@ class BatchedIndex:
             self._cache[key] = norm.to_numpy(dtype=float)
         return self._cache[key]
 
-    def _arrays(self, triple: tuple[int, int, int]) -> list[tuple[np.ndarray, ...]]:
-        """Per aggregate node, its indicator children's data in a triple, as every replication needs them.
-
-        One tuple per node of ``self._aggs``: (values, observed mask, values with 0 for
-        missing, mask as 0/1, log of the values with 0 = log 1 for missing and
-        non-positive ones, row minimum over the children (inf where none is observed)).
-        """
-        if triple not in self._arrays_cache:
-            x = self.normalised(*triple)
-            parts = []
-            for _, _kids, lk, _ in self._aggs:
-                xl = np.ascontiguousarray(x[:, lk])
-                avail = ~np.isnan(xl)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    logx = np.log(np.where(avail & (xl > 0), xl, 1.0))
-                big = np.where(avail, xl, np.inf)
-                rowmin = big.min(axis=1) if xl.shape[1] else np.full(len(xl), np.inf)
-                parts.append((xl, avail, np.where(avail, xl, 0.0), avail.astype(float), logx, rowmin))
-            self._arrays_cache[triple] = parts
-        return self._arrays_cache[triple]
-
     # ---- scores ----------------------------------------------------------------------
     def scores(self, choices: Choices, *, batch: int = 250) -> np.ndarray:
         """Root scores of every replication: (R, economy-years), rows as ``self.index``.
 
         Units: the normalised scale times ``final_scale``; NaN where the root has no score.
-        Replications sharing a data triple and an aggregation method are computed
-        together, at most ``batch`` at a time.
+        Replications sharing an aggregation method are computed together, at most
+        ``batch`` at a time, whatever their data triples: each gathers its own triple's
+        normalised values, so a batch is one pass over the tree however many triples it
+        holds (a replication's scores do not depend on the others in its batch).
         """
         out = np.empty((len(choices), len(self.index)))
         sizes = (len(self.space.draws), len(self.space.treatments), len(self.space.normalisations))
         key = np.ravel_multi_index((choices.draw, choices.treatment, choices.normalisation), sizes)
-        key = key * len(self.space.aggregations) + choices.aggregation
-        order = np.argsort(key, kind="stable")
-        bounds = np.flatnonzero(np.diff(key[order])) + 1
-        for rows in np.split(order, bounds):
-            if not len(rows):
-                continue
-            r0 = rows[0]
-            triple = (int(choices.draw[r0]), int(choices.treatment[r0]), int(choices.normalisation[r0]))
-            method = self.space.aggregations[int(choices.aggregation[r0])]
+        for a, method in enumerate(self.space.aggregations):
+            rows = np.flatnonzero(choices.aggregation == a)
             for lo in range(0, len(rows), batch):
                 part = rows[lo : lo + batch]
-                out[part] = self._group_scores(triple, choices.take(part), method).T
+                triples, inverse = np.unique(key[part], return_inverse=True)
+                stack = np.stack([self.normalised(*map(int, np.unravel_index(t, sizes))).T for t in triples])
+                out[part] = self._batch_scores(stack, inverse.ravel(), choices.take(part), method)
         return out
 
     def _weights(self, choices: Choices) -> np.ndarray:
@@ -185,58 +165,59 @@ class BatchedIndex:
             w = np.where(dead & has[:, None], 0.0, w)
         return w
 
-    def _group_scores(self, triple: tuple[int, int, int], choices: Choices, method: str) -> np.ndarray:
-        """Root scores (economy-years, R) of replications that share one data triple and aggregation method.
+    def _batch_scores(self, stack: np.ndarray, which: np.ndarray, choices: Choices, method: str) -> np.ndarray:
+        """Root scores (R, economy-years) of replications that share one aggregation method.
 
-        Values of a node are (economy-years, R) arrays. A node's children that are
-        indicators enter through matrix products with the replications' weights (the
-        data are the same for every replication here); a left-out indicator has weight
-        0, so it is neither observed nor counted.
+        ``stack`` holds the normalised values of the batch's data triples as (triples,
+        indicators, economy-years), ``which`` the triple of each replication. Values of a
+        node are (R, economy-years) arrays; an indicator child enters as its values in
+        each replication's triple times that replication's weight. A left-out indicator
+        has weight 0, so it is neither observed nor counted. Terms are added in the same
+        order (indicator children, then aggregate children) for every replication.
         """
-        arrays = self._arrays(triple)
         w = self._weights(choices)
         vals: dict[int, np.ndarray] = {}
         min_share = self.spec.min_share
-        for (node, kids, _, ak), (xl, avail, x0, fa, logx, rowmin) in zip(self._aggs, arrays):
+        for node, kids, lk, ak in self._aggs:
             wk = w[:, kids]
             total = wk.sum(axis=1)
             # A node left without indicators has total 0: its weights become 0, so it gets no score.
             wk = wk / np.where(total > 0, total, 1.0)[:, None]
-            wl = wk[:, : xl.shape[1]]  # the indicator children come first (see __init__)
-            share = _weighted_sum(fa, wl)
+            xs = [stack[which, j, :] for j in lk]  # the indicator children, (R, economy-years) each
+            avail = [~np.isnan(x) for x in xs]
+            share = np.zeros((len(which), stack.shape[2]))
+            for i, a in enumerate(avail):
+                share += a * wk[:, i, None]
             for i in ak:
-                share = share + ~np.isnan(vals[int(kids[i])]) * wk[:, i]
+                share = share + ~np.isnan(vals[int(kids[i])]) * wk[:, i, None]
             ok = (share > 0) & (share >= min_share - 1e-12)
             safe = np.where(share > 0, share, 1.0)
             with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
                 if method == "arithmetic":
-                    num = _weighted_sum(x0, wl)
+                    num = np.zeros_like(share)
+                    for i, (x, a) in enumerate(zip(xs, avail)):
+                        num += np.where(a, x, 0.0) * wk[:, i, None]
                     for i in ak:
-                        num = num + np.nan_to_num(vals[int(kids[i])]) * wk[:, i]
+                        num = num + np.nan_to_num(vals[int(kids[i])]) * wk[:, i, None]
                     score = num / safe
                 else:
-                    k = self._shift(xl, rowmin, wl > 0, [vals[int(kids[i])] for i in ak], ok, node)
+                    k = self._shift(xs, wk[:, : len(lk)] > 0, [vals[int(kids[i])] for i in ak], ok, node)
                     # Values <= 0 can only remain in rows without a score or in indicators without
-                    # weight (the left-out one); they take log 1 = 0 like missing values.
-                    if (k == 0).all():
-                        num = _weighted_sum(logx, wl)
-                    else:  # shifted means: the logs differ per replication
-                        xk = xl[:, :, None] + k[None, None, :]
-                        logs = np.log(np.where(avail[:, :, None] & (xk > 0), xk, 1.0))
-                        num = np.zeros(logs.shape[::2])
-                        for i in range(logs.shape[1]):
-                            num += logs[:, i, :] * wl[None, :, i]
+                    # weight (the left-out one); they take log 1 = 0 like missing values (x + 0 is x).
+                    num = np.zeros_like(share)
+                    for i, (x, a) in enumerate(zip(xs, avail)):
+                        xk = x + k[:, None]
+                        num += np.log(np.where(a & (xk > 0), xk, 1.0)) * wk[:, i, None]
                     for i in ak:
                         v = vals[int(kids[i])]
-                        num = num + np.log(np.where(np.isnan(v), 1.0, v + k[None, :])) * wk[:, i]
-                    score = np.exp(num / safe) - k[None, :]
+                        num = num + np.log(np.where(np.isnan(v), 1.0, v + k[:, None])) * wk[:, i, None]
+                    score = np.exp(num / safe) - k[:, None]
             vals[node] = np.where(ok, score, np.nan)
         return vals[self._root] * self._scale
 
     def _shift(
         self,
-        xl: np.ndarray,
-        rowmin: np.ndarray,
+        xs: list[np.ndarray],
         wpos: np.ndarray,
         aggs: list[np.ndarray],
         ok: np.ndarray,
@@ -244,20 +225,17 @@ class BatchedIndex:
     ) -> np.ndarray:
         """Per replication, the constant ``k`` added before a geometric mean (0 when all values are > 0).
 
-        ``xl`` holds the indicator children's values (economy-years, l) and ``rowmin``
-        their row minimum, ``wpos`` (R, l) whether each has weight in the replication,
-        ``aggs`` the aggregate children's values (economy-years, R); only rows with a
+        ``xs`` holds the indicator children's values (R, economy-years) each, ``wpos``
+        (R, l) whether each has weight in the replication (the left-out indicator's values
+        do not enter the node), ``aggs`` the aggregate children's values; only rows with a
         score (``ok``) count, as in the engine.
         """
-        lowest = np.broadcast_to(rowmin[:, None], ok.shape)
-        partial = np.flatnonzero(~wpos.all(axis=1))
-        if len(partial):  # the left-out indicator's values do not enter the node
-            big = np.where(np.isnan(xl), np.inf, xl)
-            lowest = lowest.copy()
-            lowest[:, partial] = np.where(wpos[partial][None, :, :], big[:, None, :], np.inf).min(axis=2)
+        lowest = np.full(ok.shape, np.inf)
+        for i, x in enumerate(xs):
+            lowest = np.minimum(lowest, np.where(np.isnan(x) | ~wpos[:, i, None], np.inf, x))
         for v in aggs:
             lowest = np.minimum(lowest, np.where(np.isnan(v), np.inf, v))
-        lowest = np.where(ok, lowest, np.inf).min(axis=0)
+        lowest = np.where(ok, lowest, np.inf).min(axis=1)
         lowest = np.where(np.isfinite(lowest), lowest, 1.0)
         bad = lowest <= 0
         if bad.any() and self.space.on_nonpositive == "refuse":
@@ -282,32 +260,23 @@ class BatchedIndex:
         (positions in ``self.index`` covering whole years), ``scores`` holds only those
         economy-years and is ranked within them.
         """
-        r = scores.shape[0]
         years = self.year_codes if rows is None else self.year_codes[rows]
         units = self._unit_codes if rows is None else self._unit_codes[rows]
-        cube = np.full((r, self._n_years, self._n_units), np.inf)
-        cube[:, years, units] = np.where(np.isnan(scores), np.inf, -scores)
-        order = np.argsort(cube, axis=2)
-        ordered = np.take_along_axis(cube, order, axis=2)
-        pos = np.broadcast_to(np.arange(self._n_units, dtype=float), ordered.shape)
-        new_run = np.ones(ordered.shape, dtype=bool)
-        new_run[:, :, 1:] = ordered[:, :, 1:] != ordered[:, :, :-1]
-        first = np.maximum.accumulate(np.where(new_run, pos, 0.0), axis=2) + 1.0
-        ranks = np.empty_like(cube)
-        np.put_along_axis(ranks, order, first, axis=2)
-        out = ranks[:, years, units]
+        out = np.empty(scores.shape)
+        # In blocks of replications: the cube and its sort temporaries stay a few MB, where
+        # one cube of thousands of replications would cost more in page faults than in sorting.
+        for lo in range(0, scores.shape[0], _RANK_BLOCK):
+            block = scores[lo : lo + _RANK_BLOCK]
+            cube = np.full((len(block), self._n_years, self._n_units), np.inf)
+            cube[:, years, units] = np.where(np.isnan(block), np.inf, -block)
+            order = np.argsort(cube, axis=2)
+            ordered = np.take_along_axis(cube, order, axis=2)
+            pos = np.broadcast_to(np.arange(self._n_units, dtype=float), ordered.shape)
+            new_run = np.ones(ordered.shape, dtype=bool)
+            new_run[:, :, 1:] = ordered[:, :, 1:] != ordered[:, :, :-1]
+            first = np.maximum.accumulate(np.where(new_run, pos, 0.0), axis=2) + 1.0
+            ranks = np.empty_like(cube)
+            np.put_along_axis(ranks, order, first, axis=2)
+            out[lo : lo + _RANK_BLOCK] = ranks[:, years, units]
         out[np.isnan(scores)] = np.nan
         return out
-
-
-def _weighted_sum(a: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """``a @ w.T`` for (rows, l) data and (R, l) weights, summed in the same order for every replication.
-
-    A matrix product's summation order depends on the shapes (BLAS blocks them), so a
-    replication's last bits would depend on how many others share its batch, and the
-    results on the chunking; here the l terms are added one after another.
-    """
-    out = np.zeros((a.shape[0], w.shape[0]))
-    for i in range(a.shape[1]):
-        out += a[:, i, None] * w[None, :, i]
-    return out

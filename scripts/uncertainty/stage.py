@@ -33,13 +33,13 @@ log = logging.getLogger("ictmdg")
 def _engine(snakemake: Any) -> BatchedIndex:
     p, inp = snakemake.params, snakemake.input
     cat = load_catalogue(inp.indicators, inp.series, inp.entities, p.source_ids)
-    # Only the values: the status and method text of millions of cells is not needed here.
+    framework = read_csv(inp.framework, dtype=str)
+    # Only the values of the framework's indicators: not the status and method text of
+    # millions of cells, nor the outcomes and controls the draws also hold.
     columns = ["iso3", "year", "indicator", "draw", "value"]
+    where = {"indicator": sorted(framework["node"])}
     imputed = pd.concat(
-        [
-            read_table(inp.imputed, tables.IMPUTED, columns=columns),
-            read_table(inp.draws, tables.IMPUTED, columns=columns),
-        ],
+        [read_table(f, tables.IMPUTED, columns=columns, where=where) for f in (inp.imputed, inp.draws)],
         ignore_index=True,
     )
     start = time.perf_counter()
@@ -47,7 +47,7 @@ def _engine(snakemake: Any) -> BatchedIndex:
         p.name,
         p.index,
         p.inputs,
-        read_csv(inp.framework, dtype=str),
+        framework,
         cat["indicators"],
         imputed,
         read_table(inp.screening, tables.SCREENING),

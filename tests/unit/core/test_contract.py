@@ -55,6 +55,21 @@ def test_read_subset_of_columns(tmp_path: Path) -> None:
     assert list(back.columns) == ["iso3", "value"]
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_read_rows_where_a_column_takes_given_values(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"t{suffix}"
+    write_table(sample(), path, SAMPLE)
+    expected = conform(sample(), SAMPLE)
+    expected = expected[expected["iso3"].isin(["NA", "ZAF"])].reset_index(drop=True)
+    back = read_table(path, SAMPLE, where={"iso3": ["ZAF", "NA", "XXX"]})
+    pd.testing.assert_frame_equal(back, expected)
+    # the filter column need not be among the columns read
+    back = read_table(path, SAMPLE, columns=["year", "value"], where={"iso3": ["NAM"]})
+    assert back["year"].tolist() == [2000] and back["value"].tolist() == [0.1 + 0.2]
+    with pytest.raises(ValueError, match="no columns"):
+        read_table(path, SAMPLE, where={"nothing": ["x"]})
+
+
 def test_blank_text_reads_as_empty_string_and_blank_number_as_missing(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     write_table(sample(), path, SAMPLE)

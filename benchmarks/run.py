@@ -51,6 +51,7 @@ the default data). Not a test and not run in CI: the 100x run takes tens of minu
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import logging
 import re
@@ -405,7 +406,7 @@ def uncertainty_rows(results: Path, reps: int, sobol_n: int = 4096) -> list[dict
     """Speed of the uncertainty stage's batched engine (rows of benchmarks.csv, stage ``05_uncertainty``).
 
     ``unc_setup``: preparing the ``ict`` index with every imputation draw and computing
-    every data triple (draw x treatment x normalisation) once; ``unc_reps``: ``reps``
+    every data choice (draw x chain x treatment x normalisation) once; ``unc_reps``: ``reps``
     Monte Carlo replications on the default data with every input of config.yaml
     varying, ranks included; ``unc_asem``: the same on COINr's ASEM example with the
     specification of COINr's sensitivity vignette (config/test/asem_uncertainty.yaml),
@@ -441,10 +442,8 @@ def uncertainty_rows(results: Path, reps: int, sobol_n: int = 4096) -> list[dict
             config["analysis"]["last_year"],
         )
         s = engine.space
-        for d in range(len(s.draws)):
-            for t in range(len(s.treatments)):
-                for n in range(len(s.normalisations)):
-                    engine.normalised(d, t, n)
+        for choice in itertools.product(*(range(len(a)) for a in (s.draws, s.chains, s.treatments, s.normalisations))):
+            engine.normalised(*choice)
         rows.append({"rule": "unc_setup", "wall_s": time.perf_counter() - start, "status": "ok"})
         for name, eng, n_reps in (("unc_reps", engine, reps), ("unc_asem", _asem_engine(), reps)):
             choices = replication_choices(eng.space, 1, np.arange(n_reps))

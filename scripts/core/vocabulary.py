@@ -213,7 +213,9 @@ TIME_DISTANCE_REFERENCES: tuple[TimeDistanceReference, ...] = get_args(TimeDista
 INDEX_MEASURE_PREFIX = "index:"
 # ---- uncertainty (stage 5) -----------------------------------------------------------
 #: The uncertain inputs of the uncertainty and sensitivity analysis, in design order.
-UncertainInput = Literal["imputation", "treatment", "normalisation", "weights", "aggregation", "leave_one_out"]
+UncertainInput = Literal[
+    "imputation", "imputation_chain", "treatment", "normalisation", "weights", "aggregation", "leave_one_out"
+]
 UNCERTAIN_INPUTS: tuple[UncertainInput, ...] = get_args(UncertainInput)
 #: Aggregation methods the batched engine computes.
 UncertainAggregation = Literal["arithmetic", "geometric"]

@@ -334,41 +334,66 @@ def masking_experiment(
     return masking_tables(panel, catalogue, groups, first, last, **kw)[0]
 
 
-def recommend_methods(accuracy: pd.DataFrame, *, min_coverage: float = 0.95) -> dict[str, str]:
-    """Pick per role the chain with the lowest RMSE (in SD units) over the hidden cells.
+def ranked_chains(accuracy: pd.DataFrame, *, min_coverage: float = 0.95) -> dict[str, list[str]]:
+    """Per role, the competing chains from the most to the least accurate in the masking experiment.
 
-    The RMSE is that of the ``weighted`` rows (the strata weighted as the panel's own
-    missing cells) where the table has them for the role, else the pooled ``all`` rows.
-    Only non-baseline chains that filled at least ``min_coverage`` of the role's hidden
-    cells compete (a chain that leaves the hard cells empty would otherwise look best);
-    ties go to the lower MAE, then the name. A warning is logged when a naive baseline
-    beats the pick.
+    The RMSE (in SD units) is that of the ``weighted`` rows (the strata weighted as the
+    panel's own missing cells) where the table has them for the role, else the pooled
+    ``all`` rows. Only non-baseline chains that filled at least ``min_coverage`` of the
+    role's hidden cells compete (a chain that leaves the hard cells empty would otherwise
+    look best); ties go to the lower MAE, then the name. A role no chain qualifies for is
+    left out (logged).
 
-    Returns role -> chain name (usable as a method of :func:`scripts.impute.point.impute_panel`), for every role
-    present in ``accuracy``.
+    Returns role -> chain names (usable as methods of :func:`scripts.impute.point.impute_panel`), best first.
     """
-    pooled = accuracy.loc[(accuracy["indicator"] == "all") & (accuracy["role"] != "all")]
-    weighted_roles = set(pooled.loc[pooled["cells"] == "weighted", "role"])
-    rows = pooled.loc[
-        np.where(pooled["role"].isin(weighted_roles), pooled["cells"] == "weighted", pooled["cells"] == "all")
-    ]
-    out: dict[str, str] = {}
-    for role, part in rows.groupby("role", sort=True):
+    out: dict[str, list[str]] = {}
+    for role, part in _role_rows(accuracy).groupby("role", sort=True):
         cand = part.loc[~part["baseline"] & (part["coverage"] >= min_coverage) & part["rmse_sd"].notna()]
         if cand.empty:
             log.warning(
                 "recommend: no chain covers %.0f%% of hidden %s cells; none recommended", 100 * min_coverage, role
             )
             continue
-        best = cand.sort_values(["rmse_sd", "mae_sd", "method"], kind="stable").iloc[0]
-        out[str(role)] = str(best["method"])
-        base = part.loc[part["baseline"] & part["rmse_sd"].notna()]
-        if len(base) and base["rmse_sd"].min() < best["rmse_sd"]:
+        out[str(role)] = [str(m) for m in cand.sort_values(["rmse_sd", "mae_sd", "method"], kind="stable")["method"]]
+    return out
+
+
+def chain_rmse(accuracy: pd.DataFrame) -> dict[tuple[str, str], float]:
+    """(role, chain) -> the RMSE in SD units that :func:`ranked_chains` ranks the chains of the role on."""
+    rows = _role_rows(accuracy)
+    rows = rows[~rows["baseline"]]
+    return {(str(r.role), str(r.method)): float(r.rmse_sd) for r in rows.itertuples()}
+
+
+def _role_rows(accuracy: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``accuracy`` chains are ranked on: per role, the weighted strata where present, else all cells."""
+    pooled = accuracy.loc[(accuracy["indicator"] == "all") & (accuracy["role"] != "all")]
+    weighted_roles = set(pooled.loc[pooled["cells"] == "weighted", "role"])
+    return pooled.loc[
+        np.where(pooled["role"].isin(weighted_roles), pooled["cells"] == "weighted", pooled["cells"] == "all")
+    ]
+
+
+def recommend_methods(accuracy: pd.DataFrame, *, min_coverage: float = 0.95) -> dict[str, str]:
+    """Pick per role the most accurate chain of :func:`ranked_chains`.
+
+    A warning is logged when a naive baseline beats the pick. Returns role -> chain name
+    (usable as a method of :func:`scripts.impute.point.impute_panel`), for every role a
+    chain qualifies for.
+    """
+    rows = _role_rows(accuracy)
+    out: dict[str, str] = {}
+    for role, chains in ranked_chains(accuracy, min_coverage=min_coverage).items():
+        out[role] = chains[0]
+        part = rows[rows["role"] == role]
+        best = part.loc[~part["baseline"] & (part["method"] == chains[0]), "rmse_sd"].min()
+        base = part.loc[part["baseline"] & part["rmse_sd"].notna(), "rmse_sd"]
+        if len(base) and base.min() < best:
             log.warning(
                 "recommend: for %s, a naive baseline (RMSE %.3f SD) beats %s (%.3f SD)",
                 role,
-                base["rmse_sd"].min(),
-                best["method"],
-                best["rmse_sd"],
+                base.min(),
+                chains[0],
+                best,
             )
     return out

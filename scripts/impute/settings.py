@@ -179,6 +179,10 @@ class ImputeSettings:
         object.__setattr__(self, "group_fallback", tuple(self.group_fallback))
 
 
+#: ``chosen_by`` of a role whose chain the masking experiment picked (``impute.methods`` ``auto``).
+BY_EXPERIMENT = "masking experiment"
+
+
 def resolve_methods(configured: Mapping[str, Any], recommended: Mapping[str, str]) -> pd.DataFrame:
     """The chain each role uses: the configured list, or the recommendation for ``auto``.
 
@@ -191,7 +195,7 @@ def resolve_methods(configured: Mapping[str, Any], recommended: Mapping[str, str
         setting = configured.get(role, "auto")
         if setting == "auto":
             if role in recommended:
-                rows.append((role, recommended[role], "masking experiment"))
+                rows.append((role, recommended[role], BY_EXPERIMENT))
             else:
                 rows.append((role, "+".join(DEFAULT_METHODS[role]), "default (no masking result for the role)"))
         else:

@@ -1,4 +1,5 @@
-"""Stage 3, the ``screen``, ``impute_accuracy``, ``accuracy_figure``, ``impute`` and ``impute_draws`` rules.
+"""Stage 3, the ``screen``, ``impute_accuracy``, ``accuracy_figure``, ``impute``, ``impute_draws`` and
+``impute_alternatives`` rules.
 
 Each function reads its rule's inputs and params, calls the pure functions of this
 package, and writes its outputs; the settings every imputation call shares are gathered
@@ -19,8 +20,9 @@ from scripts.core.logs import setup_logging
 from scripts.core.plotting import save
 from scripts.impute import screening
 from scripts.impute.accuracy_figure import draw_accuracy_figure
+from scripts.impute.alternatives import alternative_chains, chains_of
 from scripts.impute.draws import multiple_imputation
-from scripts.impute.masking import masking_tables, recommend_methods
+from scripts.impute.masking import chain_rmse, masking_tables, ranked_chains, recommend_methods
 from scripts.impute.point import impute_panel, status_counts, unreported_counts
 from scripts.impute.settings import ImputeSettings, chains_from_table, resolve_methods
 
@@ -167,3 +169,40 @@ def impute_draws(snakemake: Any) -> None:
         categorical=True,
     )
     write_table(draws, snakemake.output.draws, tables.IMPUTED, strings=TEXT_COLUMNS)
+
+
+def impute_alternatives(snakemake: Any) -> None:
+    """The ``impute_alternatives`` rule: the point imputation by each runner-up set of chains."""
+    setup_logging(snakemake)
+    p = snakemake.params
+    accuracy = read_table(snakemake.input.accuracy, tables.ACCURACY)
+    chains = alternative_chains(
+        read_table(snakemake.input.methods, tables.METHODS_USED),
+        ranked_chains(accuracy),
+        chain_rmse(accuracy),
+        int(p.runners_up),
+    )
+    panel, catalogue, groups = _inputs(snakemake)
+    screening_table = read_table(snakemake.input.screening, tables.SCREENING)
+    parts = []
+    for alt in range(1, int(p.runners_up) + 1):
+        imputed = impute_panel(
+            panel,
+            catalogue,
+            groups,
+            p.first,
+            p.last,
+            methods=chains_of(chains, alt),
+            settings=_settings(snakemake),
+            screening=screening_table,
+            categorical=True,
+        )
+        parts.append(imputed.drop(columns="draw").assign(alternative=alt))
+        for r in chains[chains["alternative"] == alt].itertuples():
+            log.info("alternative %d: %s = %s (rank %d, RMSE %.3f SD)", alt, r.role, r.chain, r.rank, r.rmse_sd)
+    columns = list(tables.ALTERNATIVE_IMPUTED.columns)
+    alternatives = pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+    # concat makes categoricals of different categories plain objects again
+    alternatives = alternatives.astype({c: "category" for c in TEXT_COLUMNS})
+    write_table(chains, snakemake.output.chains, tables.ALTERNATIVE_CHAINS)
+    write_table(alternatives, snakemake.output.alternatives, tables.ALTERNATIVE_IMPUTED, strings=TEXT_COLUMNS)

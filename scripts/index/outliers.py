@@ -263,6 +263,26 @@ def _check_wide(wide: pd.DataFrame) -> np.ndarray:
     return values
 
 
+def treated_values(
+    wide: pd.DataFrame,
+    *,
+    winmax: int,
+    skew_thresh: float,
+    kurt_thresh: float,
+    exclude: set[str] | frozenset[str] = frozenset(),
+) -> pd.DataFrame:
+    """The ``treated`` frame of :func:`treat_outliers` with ``pooled=True``, without its details and points.
+
+    For callers that treat the same data many times (the uncertainty stage treats every
+    imputation draw with every winsorisation limit): the values are those of
+    :func:`treat_outliers`, at about half its cost.
+    """
+    x = _check_wide(wide)
+    eligible = ~wide.columns.isin(list(exclude))
+    res = _treat_columns(x, eligible, winmax, skew_thresh, kurt_thresh)
+    return pd.DataFrame(res["values"], index=wide.index, columns=wide.columns)
+
+
 def treat_outliers(
     wide: pd.DataFrame,
     *,

@@ -15,6 +15,7 @@ from scripts.publish.style import CATEGORICAL, finish, house_style
 #: Readable names of the uncertain inputs (vocabulary.UNCERTAIN_INPUTS).
 INPUT_NAMES = {
     "imputation": "Imputation draw",
+    "imputation_chain": "Imputation chain",
     "treatment": "Outlier treatment",
     "normalisation": "Normalisation",
     "weights": "Weights (+/- spread)",

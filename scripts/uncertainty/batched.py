@@ -5,13 +5,14 @@ a framework and computes one index per call. Here the framework is validated onc
 (when the index is prepared) and a batch of replications is computed as arrays of shape
 (replications, economy-years, indicators):
 
-1. *Data*. Every distinct (imputation draw, outlier treatment, normalisation) triple a
-   batch needs is computed once and cached: the draw's wide frame, treated with
-   :func:`scripts.index.outliers.treat_outliers` (or not), normalised with the index
+1. *Data*. Every distinct data choice (imputation draw, imputation chain, outlier
+   treatment, normalisation) a batch needs is computed once and cached: the draw's wide
+   frame under the chain (:meth:`BatchedIndex.data`), treated with
+   :func:`scripts.index.outliers.treated_values` (or not), normalised with the index
    package's own :func:`scripts.index.normalise.normalise` (so the bounds, goalposts
    and every other rule of normalisation are exactly those of the ordinary engine).
-   Each triple is one (economy-years, indicators) array; a batch gathers, per
-   replication, the values of its own triple.
+   Each data choice is one (economy-years, indicators) array; a batch gathers, per
+   replication, the values of its own.
 2. *Leave one out*: the left-out indicator gets weight 0, and so does every node left
    without an indicator, which is what :meth:`Framework.drop_leaves` followed by
    re-normalisation within each parent does.
@@ -28,7 +29,7 @@ a framework and computes one index per call. Here the framework is validated onc
 Ranks are the engine's (1 = best within the year, ties share the lowest rank).
 Replications are grouped by aggregation method only, at most ``batch`` at a time, so
 memory stays at about ``batch x economy-years x 8`` bytes per node and temporary, plus
-the batch's distinct triples (at most ``batch x economy-years x indicators x 8`` bytes).
+the batch's distinct data choices (at most ``batch x economy-years x indicators x 8`` bytes).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ import pandas as pd
 
 from scripts.core.errors import ConfigError, InvariantError
 from scripts.index.normalise import normalise
-from scripts.index.outliers import treat_outliers
+from scripts.index.outliers import treated_values
 from scripts.index.prepare import PreparedIndex
 from scripts.uncertainty.inputs import Choices, InputSpace
 
@@ -52,11 +53,19 @@ class BatchedIndex:
     """An index prepared once and computed for many replications (see the module docstring).
 
     ``prepared`` is the index as the index stage prepares it, ``wides`` the wide frame
-    of each imputation draw of ``space.draws`` (draw 0 = ``prepared.wide``), all with the
-    same rows and columns.
+    of each imputation draw of ``space.draws`` (draw 0 = ``prepared.wide``) and
+    ``chains`` that of each alternative imputation chain of ``space.chains`` (1..k; 0 is
+    draw 0), all with the same rows and columns (see :meth:`data` for how a chain and a
+    draw combine).
     """
 
-    def __init__(self, prepared: PreparedIndex, wides: Mapping[int, pd.DataFrame], space: InputSpace) -> None:
+    def __init__(
+        self,
+        prepared: PreparedIndex,
+        wides: Mapping[int, pd.DataFrame],
+        space: InputSpace,
+        chains: Mapping[int, pd.DataFrame] | None = None,
+    ) -> None:
         fw = prepared.framework
         self.framework = fw
         self.space = space
@@ -66,18 +75,27 @@ class BatchedIndex:
         missing = [d for d in space.draws if d not in wides]
         if missing:
             raise InvariantError(f"no data for imputation draws {missing}")
-        self._wides = {}
-        for d in space.draws:
-            w = wides[d]
-            if not w.index.equals(self.index) or list(w.columns) != leaves:
-                raise InvariantError(f"imputation draw {d} does not have the rows and indicators of draw 0")
-            self._wides[d] = w
+        missing = [c for c in space.chains if c and c not in (chains or {})]
+        if missing:
+            raise InvariantError(f"no data for imputation chains {missing}")
+        self._wides, self._chains = {}, {}
+        for what, frames, keys, into in (
+            ("draw", wides, space.draws, self._wides),
+            ("chain", chains or {}, [c for c in space.chains if c], self._chains),
+        ):
+            for k in keys:
+                w = frames[k]
+                if not w.index.equals(self.index) or list(w.columns) != leaves:
+                    raise InvariantError(f"imputation {what} {k} does not have the rows and indicators of draw 0")
+                into[k] = w
+        if 0 not in self._wides:  # the perturbations of the draws are against draw 0
+            self._wides[0] = prepared.wide
         self.years = self.index.get_level_values(1).to_numpy()
         self.year_codes = pd.factorize(self.years)[0]
         self._unit_codes = pd.factorize(self.index.get_level_values(0))[0]
         self._n_years, self._n_units = int(self.year_codes.max()) + 1, int(self._unit_codes.max()) + 1
-        self._cache: dict[tuple[int, int, int], np.ndarray] = {}
-        self._treated_cache: dict[tuple[int, int], pd.DataFrame] = {}
+        self._cache: dict[tuple[int, int, int, int], np.ndarray] = {}
+        self._treated_cache: dict[tuple[int, int, int], pd.DataFrame] = {}
         nodes = list(space.nodes)
         if nodes != list(fw.nodes):
             raise InvariantError("the input space was built for another framework")
@@ -102,26 +120,44 @@ class BatchedIndex:
         return (w if isinstance(w, str) else next(iter(dict(w).values()))) == "equal"
 
     # ---- data ------------------------------------------------------------------------
-    def _treated(self, draw: int, treatment: int) -> pd.DataFrame:
-        key = (draw, treatment)
+    def data(self, draw: int, chain: int) -> pd.DataFrame:
+        """The wide data of imputation draw ``draw`` under chain ``chain`` (positions in the space).
+
+        Chain 0 (the chains in use) gives the draw itself. An alternative chain gives its
+        own point imputation plus the draw's bootstrap perturbation of the point
+        imputation (draw minus draw 0, zero where draw 0 is missing or observed): the
+        draws measure the error of the chains in use, and it is carried over to the
+        alternative rather than re-estimated for it. Cells the alternative leaves missing
+        stay missing.
+        """
+        s = self.space
+        d, c = s.draws[draw], s.chains[chain]
+        if c == 0:
+            return self._wides[d]
+        if d == 0:
+            return self._chains[c]
+        return self._chains[c] + (self._wides[d] - self._wides[0]).fillna(0.0)
+
+    def _treated(self, draw: int, chain: int, treatment: int) -> pd.DataFrame:
+        key = (draw, chain, treatment)
         if key not in self._treated_cache:
             s = self.space
-            data = self._wides[s.draws[draw]]
+            data = self.data(draw, chain)
             winmax = s.treatments[treatment]
             if winmax is not None:
-                data = treat_outliers(
-                    data, winmax=winmax, skew_thresh=s.skew, kurt_thresh=s.kurtosis, pooled=True, exclude=s.exclude
-                ).treated
+                data = treated_values(
+                    data, winmax=winmax, skew_thresh=s.skew, kurt_thresh=s.kurtosis, exclude=s.exclude
+                )
             self._treated_cache[key] = data
         return self._treated_cache[key]
 
-    def normalised(self, draw: int, treatment: int, normalisation: int) -> np.ndarray:
-        """The (economy-years, indicators) normalised values of one data triple (positions in the space)."""
-        key = (draw, treatment, normalisation)
+    def normalised(self, draw: int, chain: int, treatment: int, normalisation: int) -> np.ndarray:
+        """The (economy-years, indicators) normalised values of one data choice (positions in the space)."""
+        key = (draw, chain, treatment, normalisation)
         if key not in self._cache:
             ns = self.space.normalisations[normalisation]
             norm = normalise(
-                self._treated(draw, treatment),
+                self._treated(draw, chain, treatment),
                 ns.method,
                 directions=self.framework.directions(),
                 params=ns.params,
@@ -137,19 +173,20 @@ class BatchedIndex:
 
         Units: the normalised scale times ``final_scale``; NaN where the root has no score.
         Replications sharing an aggregation method are computed together, at most
-        ``batch`` at a time, whatever their data triples: each gathers its own triple's
-        normalised values, so a batch is one pass over the tree however many triples it
+        ``batch`` at a time, whatever their data choices: each gathers its own choice's
+        normalised values, so a batch is one pass over the tree however many choices it
         holds (a replication's scores do not depend on the others in its batch).
         """
         out = np.empty((len(choices), len(self.index)))
-        sizes = (len(self.space.draws), len(self.space.treatments), len(self.space.normalisations))
-        key = np.ravel_multi_index((choices.draw, choices.treatment, choices.normalisation), sizes)
-        for a, method in enumerate(self.space.aggregations):
+        s = self.space
+        sizes = (len(s.draws), len(s.chains), len(s.treatments), len(s.normalisations))
+        key = np.ravel_multi_index((choices.draw, choices.chain, choices.treatment, choices.normalisation), sizes)
+        for a, method in enumerate(s.aggregations):
             rows = np.flatnonzero(choices.aggregation == a)
             for lo in range(0, len(rows), batch):
                 part = rows[lo : lo + batch]
-                triples, inverse = np.unique(key[part], return_inverse=True)
-                stack = np.stack([self.normalised(*map(int, np.unravel_index(t, sizes))).T for t in triples])
+                data, inverse = np.unique(key[part], return_inverse=True)
+                stack = np.stack([self.normalised(*map(int, np.unravel_index(k, sizes))).T for k in data])
                 out[part] = self._batch_scores(stack, inverse.ravel(), choices.take(part), method)
         return out
 
@@ -168,10 +205,10 @@ class BatchedIndex:
     def _batch_scores(self, stack: np.ndarray, which: np.ndarray, choices: Choices, method: str) -> np.ndarray:
         """Root scores (R, economy-years) of replications that share one aggregation method.
 
-        ``stack`` holds the normalised values of the batch's data triples as (triples,
-        indicators, economy-years), ``which`` the triple of each replication. Values of a
+        ``stack`` holds the normalised values of the batch's data choices as (choices,
+        indicators, economy-years), ``which`` the choice of each replication. Values of a
         node are (R, economy-years) arrays; an indicator child enters as its values in
-        each replication's triple times that replication's weight. A left-out indicator
+        each replication's data choice times that replication's weight. A left-out indicator
         has weight 0, so it is neither observed nor counted. Terms are added in the same
         order (indicator children, then aggregate children) for every replication.
         """

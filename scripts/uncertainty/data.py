@@ -40,6 +40,25 @@ def draw_wides(prepared: PreparedIndex, imputed: pd.DataFrame) -> dict[int, pd.D
     return out
 
 
+def chain_wides(prepared: PreparedIndex, alternatives: pd.DataFrame) -> dict[int, pd.DataFrame]:
+    """Return alternative -> wide (iso3, year) x indicator frame, for every alternative chain in ``alternatives``.
+
+    ``alternatives`` holds ALTERNATIVE_IMPUTED rows; each frame has exactly the rows and
+    indicators of ``prepared.wide`` (cells an alternative chain leaves missing, or that it
+    does not hold, are missing).
+    """
+    wide0 = prepared.wide
+    leaves = list(wide0.columns)
+    sel = alternatives[alternatives["indicator"].isin(leaves)]
+    cube = sel.set_index(["alternative", "iso3", "year", "indicator"])["value"].unstack("indicator")
+    out = {}
+    for k, part in cube.groupby(level="alternative", sort=True):
+        wide = part.droplevel("alternative").reindex(index=wide0.index, columns=leaves).astype("float64")
+        wide.columns.name = None
+        out[int(k)] = wide
+    return out
+
+
 def batched_index(
     name: str,
     index_settings: Mapping[str, Any],
@@ -52,11 +71,14 @@ def batched_index(
     last: int,
     *,
     framework_file: str | None = None,
+    alternatives: pd.DataFrame | None = None,
 ) -> BatchedIndex:
     """Prepare index ``name`` as the index stage does and return its batched engine over ``inputs``.
 
     ``imputed`` holds the point imputation (draw 0) and the multiple imputations (draws
-    1..m); the draws are used only when the imputation input varies.
+    1..m); the draws are used only when the imputation input varies. ``alternatives``
+    (ALTERNATIVE_IMPUTED rows) holds the alternative imputation chains, used when the
+    imputation_chain input varies.
     """
     point = imputed[imputed["draw"] == 0]
     prepared = prepare_index(
@@ -64,8 +86,9 @@ def batched_index(
     )
     used = imputed if inputs["imputation"]["vary"] else point
     wides = draw_wides(prepared, used)
-    space = input_space(inputs, index_settings, prepared.framework, sorted(wides), index=name)
-    return BatchedIndex(prepared, wides, space)
+    chains = chain_wides(prepared, alternatives) if alternatives is not None else {}
+    space = input_space(inputs, index_settings, prepared.framework, sorted(wides), index=name, chains=[0, *chains])
+    return BatchedIndex(prepared, wides, space, chains)
 
 
 def coinr_index(idata: pd.DataFrame, imeta: pd.DataFrame, settings: Mapping[str, Any]) -> PreparedIndex:

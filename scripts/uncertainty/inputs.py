@@ -1,7 +1,7 @@
 """The uncertain inputs of an index and the mapping from the unit cube to choices.
 
 Each input of ``uncertainty.inputs`` is either *discrete* (a list of alternatives: the
-imputation draw, the outlier treatment, the normalisation, the aggregation method, the
+imputation draw, the imputation chain, the outlier treatment, the normalisation, the aggregation method, the
 indicator left out) or the *weights*, one continuous variable per perturbed node. A
 replication is a point ``u`` of the unit cube with one coordinate per discrete input
 and one per perturbed node (:attr:`InputSpace.variables`); :meth:`InputSpace.choices`
@@ -40,13 +40,14 @@ _KEY = "uncertainty.inputs"
 class Choices:
     """One choice per input for each of ``R`` replications (arrays of length R).
 
-    ``draw``, ``treatment``, ``normalisation``, ``aggregation`` and ``dropped`` are
-    positions in the alternatives of :class:`InputSpace` (``dropped`` 0 = no indicator
+    ``draw``, ``chain``, ``treatment``, ``normalisation``, ``aggregation`` and ``dropped``
+    are positions in the alternatives of :class:`InputSpace` (``dropped`` 0 = no indicator
     left out, ``j + 1`` = leaf ``j`` left out); ``factors`` is (R, nodes): the factor
     multiplying every framework node's nominal raw weight (1 for unperturbed nodes).
     """
 
     draw: np.ndarray
+    chain: np.ndarray
     treatment: np.ndarray
     normalisation: np.ndarray
     aggregation: np.ndarray
@@ -60,6 +61,7 @@ class Choices:
         """The choices of the replications at positions ``rows``."""
         return Choices(
             self.draw[rows],
+            self.chain[rows],
             self.treatment[rows],
             self.normalisation[rows],
             self.aggregation[rows],
@@ -76,6 +78,9 @@ class InputSpace:
     ----------
     draws:
         Imputation draws (0 = point imputation).
+    chains:
+        Imputation chains (0 = the chains in use, k = alternative k of
+        ``alternative_chains.csv``).
     treatments:
         Winsorisation limits of the COINr treatment; None = no treatment.
     normalisations:
@@ -101,6 +106,7 @@ class InputSpace:
     """
 
     draws: tuple[int, ...]
+    chains: tuple[int, ...]
     treatments: tuple[int | None, ...]
     normalisations: tuple[NormSpec, ...]
     aggregations: tuple[str, ...]
@@ -119,6 +125,7 @@ class InputSpace:
         """Varied discrete inputs -> number of alternatives, in :data:`UNCERTAIN_INPUTS` order."""
         sizes = {
             "imputation": len(self.draws),
+            "imputation_chain": len(self.chains),
             "treatment": len(self.treatments),
             "normalisation": len(self.normalisations),
             "aggregation": len(self.aggregations),
@@ -158,6 +165,7 @@ class InputSpace:
         zero = np.zeros(r, dtype=np.int64)
         return Choices(
             draw=picked.get("imputation", zero),
+            chain=picked.get("imputation_chain", zero),
             treatment=picked.get("treatment", zero),
             normalisation=picked.get("normalisation", zero),
             aggregation=picked.get("aggregation", zero),
@@ -187,12 +195,15 @@ def input_space(
     draws: Sequence[int],
     *,
     index: str,
+    chains: Sequence[int] = (0,),
 ) -> InputSpace:
     """Build the :class:`InputSpace` of an index from ``uncertainty.inputs`` and its config block.
 
     ``settings`` is the validated ``uncertainty.inputs`` block, ``index_settings`` the
     ``index.indices.<index>`` block, ``framework`` the prepared (pruned) framework and
-    ``draws`` the imputation draws available (0 first). Raises ConfigError when the index
+    ``draws`` the imputation draws available (0 first), ``chains`` the imputation chains
+    (0 = the chains in use, then the alternatives; an ``imputation_chain`` input absent
+    from ``settings`` is fixed). Raises ConfigError when the index
     uses data-driven weights or several methods (the batched engine varies one method for
     the whole tree) or an aggregation method the batched engine does not compute.
     """
@@ -222,6 +233,7 @@ def input_space(
         return bool(settings[name]["vary"])
 
     draw_alts = tuple(int(d) for d in draws) if varied("imputation") else (0,)
+    chain_alts = tuple(int(c) for c in chains) if settings.get("imputation_chain", {}).get("vary") else (0,)
     if varied("treatment"):
         t = settings["treatment"]
         treat_alts: tuple[int | None, ...] = ((None,) if t["untreated"] else ()) + tuple(
@@ -264,6 +276,7 @@ def input_space(
 
     parts = [
         position(draw_alts, 0),
+        position(chain_alts, 0),
         position(treat_alts, nominal_treat),
         position(norm_alts, spec.normalisation),
         position(agg_alts, aggregation),
@@ -275,6 +288,7 @@ def input_space(
         )
     return InputSpace(
         draws=draw_alts,
+        chains=chain_alts,
         treatments=treat_alts,
         normalisations=norm_alts,
         aggregations=agg_alts,

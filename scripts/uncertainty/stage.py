@@ -42,6 +42,14 @@ def _engine(snakemake: Any) -> BatchedIndex:
         [read_table(f, tables.IMPUTED, columns=columns, where=where) for f in (inp.imputed, inp.draws)],
         ignore_index=True,
     )
+    alternatives = None
+    if "alternatives" in inp.keys():
+        alternatives = read_table(
+            inp.alternatives,
+            tables.ALTERNATIVE_IMPUTED,
+            columns=["iso3", "year", "indicator", "alternative", "value"],
+            where=where,
+        )
     start = time.perf_counter()
     engine = batched_index(
         p.name,
@@ -54,6 +62,7 @@ def _engine(snakemake: Any) -> BatchedIndex:
         p.first,
         p.last,
         framework_file=p.framework_rel,
+        alternatives=alternatives,
     )
     s = engine.space
     log.info(

@@ -46,8 +46,29 @@ def noisy_draws(wide: pd.DataFrame, m: int, seed: int = 5) -> dict[int, pd.DataF
     return out
 
 
+def noisy_chains(wide: pd.DataFrame, seed: int = 8) -> dict[int, pd.DataFrame]:
+    """Two alternative imputation chains: 1 moves values by up to 5% and leaves 5% more cells missing,
+    2 fills every missing cell with its column's median (cells draw 0 leaves missing)."""
+    rng = np.random.default_rng(seed)
+    one = wide * rng.uniform(0.95, 1.05, wide.shape)
+    one = one.mask(rng.uniform(size=wide.shape) < 0.05)
+    return {1: one, 2: wide.fillna(wide.median())}
+
+
+def chain_data(wides: dict[int, pd.DataFrame], chains: dict[int, pd.DataFrame], draw: int, chain: int) -> pd.DataFrame:
+    """The documented data of (draw, chain): the draw under chain 0, else the chain plus the draw's perturbation."""
+    if chain == 0:
+        return wides[draw]
+    return chains[chain] if draw == 0 else chains[chain] + (wides[draw] - wides[0]).fillna(0.0)
+
+
 def ordinary_root(
-    prepared: PreparedIndex, wides: dict[int, pd.DataFrame], space: InputSpace, choices: Choices, i: int
+    prepared: PreparedIndex,
+    wides: dict[int, pd.DataFrame],
+    space: InputSpace,
+    choices: Choices,
+    i: int,
+    chains: dict[int, pd.DataFrame] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Root scores and ranks of replication ``i`` by the ordinary engine: a rebuilt framework, one run_index call."""
     fw = prepared.framework
@@ -69,9 +90,8 @@ def ordinary_root(
         aggregation=space.aggregations[choices.aggregation[i]],
         on_nonpositive=space.on_nonpositive,
     )
-    _, res = run_index(
-        wides[space.draws[choices.draw[i]]], perturbed, spec, treatment=treatment, with_contributions=False
-    )
+    data = chain_data(wides, chains or {}, space.draws[choices.draw[i]], space.chains[choices.chain[i]])
+    _, res = run_index(data, perturbed, spec, treatment=treatment, with_contributions=False)
     return res.node_scores[fw.root].to_numpy(), res.node_ranks[fw.root].to_numpy()
 
 
@@ -94,6 +114,7 @@ TOY_INDEX = {
 }
 TOY_INPUTS = {
     "imputation": {"vary": True},
+    "imputation_chain": {"vary": True},
     "treatment": {"vary": True, "untreated": True, "winmax": [2, 4]},
     "normalisation": {
         "vary": True,
@@ -120,11 +141,14 @@ def toy_prepared(units: int = 12, years: int = 3, seed: int = 3) -> PreparedInde
 
 
 def toy_engine(inputs: dict[str, Any] | None = None):
-    """The batched engine of :func:`toy_prepared` with two noisy imputation draws."""
+    """The batched engine of :func:`toy_prepared` with two noisy imputation draws and two alternative chains."""
     from scripts.uncertainty.batched import BatchedIndex
     from scripts.uncertainty.inputs import input_space
 
     prepared = toy_prepared()
     wides = noisy_draws(prepared.wide, 2)
-    space = input_space(inputs or TOY_INPUTS, TOY_INDEX, prepared.framework, sorted(wides), index="toy")
-    return BatchedIndex(prepared, wides, space)
+    chains = noisy_chains(prepared.wide)
+    space = input_space(
+        inputs or TOY_INPUTS, TOY_INDEX, prepared.framework, sorted(wides), index="toy", chains=[0, *chains]
+    )
+    return BatchedIndex(prepared, wides, space, chains)

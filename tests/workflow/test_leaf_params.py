@@ -40,6 +40,7 @@ DIVIDE = {"divide": 1, "divide_figures": 1}
 AFTER_IMPUTE = {
     "impute": 1,
     "impute_draws": 1,
+    "impute_alternatives": 1,
     "index": N_INDICES,
     **PUBLISHED,
     **UNCERTAINTY,
@@ -50,6 +51,8 @@ AFTER_ACCURACY = {"impute_accuracy": 1, "accuracy_figure": 1, **AFTER_IMPUTE}
 
 CASES: dict[str, tuple[dict, dict[str, int]]] = {
     "impute.draws": ({"impute": {"draws": 7}}, {"impute_draws": 1, **UNCERTAINTY, **MODELS_FITS, **MANIFEST}),
+    # The alternative chains are read by the uncertainty stage only.
+    "impute.runners_up": ({"impute": {"runners_up": 1}}, {"impute_alternatives": 1, **UNCERTAINTY, **MANIFEST}),
     "impute.masking.candidates": (
         {"impute": {"masking": {"candidates": ["interpolate+carry+group_median", "group_median"]}}},
         AFTER_ACCURACY,

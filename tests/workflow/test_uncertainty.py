@@ -39,6 +39,7 @@ def test_rank_bands_and_sobol_tables(e2e_run: Path) -> None:
     shift = sobol[sobol["target"] == "mean_rank_shift"]
     assert set(shift["input"]) == {
         "imputation",
+        "imputation_chain",
         "treatment",
         "normalisation",
         "weights",

@@ -128,7 +128,11 @@ def table(name, category, label, subcategory=None):
 def all_outputs():
     """The final outputs of every stage (each stage adds its own here)."""
     stage3 = (
-        rules.impute.output + rules.impute_draws.output + rules.impute_accuracy.output + rules.accuracy_figure.output
+        rules.impute.output
+        + rules.impute_draws.output
+        + rules.impute_alternatives.output
+        + rules.impute_accuracy.output
+        + rules.accuracy_figure.output
     )
     indices = expand(rules.index.output.scores, index=list(config["index"]["indices"]))
     stage5 = uncertainty_outputs()

@@ -182,3 +182,35 @@ rule impute_draws:
         "Multiple imputation: {params.draws} completed panels by residual bootstrap"
     script:
         entry_point("impute_draws")
+
+
+rule impute_alternatives:
+    input:
+        panel=rules.harmonize.output.panel,
+        classification=rules.harmonize.output.classification,
+        screening=rules.screen.output.screening,
+        accuracy=rules.impute_accuracy.output.accuracy,
+        methods=rules.impute.output.methods,
+        indicators=CATALOGUE["indicators"],
+    output:
+        chains=f"{RESULTS}/03_impute/alternative_chains.csv",
+        alternatives=f"{RESULTS}/03_impute/alternatives.parquet",
+    log:
+        log_path("03_impute", "impute_alternatives"),
+    benchmark:
+        bench_path("03_impute", "impute_alternatives")
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=20,
+    params:
+        **leaves(
+            **IMPUTE_SETTINGS,
+            runners_up="impute.runners_up",
+        ),
+    message:
+        "Alternative point imputations: every experiment-chosen role on its runner-up chains"
+    script:
+        entry_point("impute_alternatives")

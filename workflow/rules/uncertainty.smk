@@ -2,11 +2,13 @@
 
 
 def uncertainty_inputs(w):
-    """The inputs the batched engine prepares an index from (those of the index rule)."""
+    """The inputs the batched engine prepares an index from (those of the index rule, and the alternative chains)."""
+    chains = config["uncertainty"]["inputs"]["imputation_chain"]["vary"] and config["impute"]["runners_up"] > 0
     return {
         **CATALOGUE,
         "imputed": rules.impute.output.imputed,
         "draws": rules.impute_draws.output.draws,
+        **({"alternatives": rules.impute_alternatives.output.alternatives} if chains else {}),
         "screening": rules.screen.output.screening,
         "framework": project_path(config["index"]["indices"][w.index]["framework"]),
     }

@@ -39,6 +39,8 @@ from scripts.core.tables.harmonize import (
 )
 from scripts.core.tables.impute import (
     ACCURACY,
+    ALTERNATIVE_CHAINS,
+    ALTERNATIVE_IMPUTED,
     IMPUTED,
     METHODS_USED,
     MISSINGNESS,

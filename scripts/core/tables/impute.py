@@ -74,6 +74,35 @@ IMPUTED = Table(
     ("iso3", "year", "indicator", "draw"),
 )
 
+#: The chains of the alternative point imputations (alternative 0: the chains in use).
+ALTERNATIVE_CHAINS = Table(
+    "alternative chain",
+    {
+        "alternative": "int64",  # 0 = the chains in use (methods_used.csv); k = every role's k-th runner-up
+        "role": "string",
+        "chain": "string",  # steps joined by "+"
+        "rank": "int64",  # the chain's place in the role's masking-experiment ranking (1 = best); 0 if unranked
+        "rmse_sd": "float64",  # its masking-experiment RMSE, SD units; NaN for a chain the experiment did not rank
+        "chosen_by": "string",  # "masking experiment" (varied) | the methods_used reason (kept in every alternative)
+    },
+    ("alternative", "role"),
+)
+
+#: The point imputation by each runner-up set of chains (the imputation_chain input of stage 5).
+ALTERNATIVE_IMPUTED = Table(
+    "alternative imputed cell",
+    {
+        "iso3": "string",
+        "year": "int64",
+        "indicator": "string",
+        "alternative": "int64",  # 1..impute.runners_up, as in ALTERNATIVE_CHAINS
+        "value": "float64",  # in the indicator's unit; NaN when status is "missing"
+        "status": "string",  # one of vocabulary.STATUSES
+        "method": "string",  # the step's label; "observed"; "" when missing
+    },
+    ("iso3", "year", "indicator", "alternative"),
+)
+
 #: Cells per indicator by status and method (point imputation).
 STATUS_COUNTS = Table(
     "status count",

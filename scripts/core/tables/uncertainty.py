@@ -59,7 +59,7 @@ SOBOL = Table(
     {
         "target": "string",  # "mean_rank_shift" (one value per input) or "rank" (per economy)
         "iso3": "string",  # the economy of a "rank" row; "" for mean_rank_shift
-        "input": "string",  # imputation | treatment | normalisation | weights | aggregation | leave_one_out
+        "input": "string",  # one of vocabulary.UNCERTAIN_INPUTS
         "first_order": "float64",  # share of the target's variance due to the input alone
         "first_order_conf": "float64",  # half-width of its bootstrap confidence interval (z x sd)
         "total": "float64",  # share due to the input including all its interactions

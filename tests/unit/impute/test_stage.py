@@ -168,6 +168,33 @@ def test_the_imputation_rules_chain_from_screening_to_draws(inputs: dict[str, st
     again = draws.merge(observed, on=["iso3", "year", "indicator"], suffixes=("", "_point"))
     assert (again["value"] == again["value_point"]).all(), "observed cells are the same in every draw"
 
+    stage.impute_alternatives(
+        job(
+            tmp_path,
+            input={
+                **with_screening,
+                "accuracy": str(tmp_path / "accuracy.csv"),
+                "methods": str(tmp_path / "methods.csv"),
+            },
+            output={"chains": "alt_chains.csv", "alternatives": "alt.parquet"},
+            params=dict(**SETTINGS, runners_up=1),
+            name="impute_alternatives",
+        )
+    )
+    chains = read_table(tmp_path / "alt_chains.csv", tables.ALTERNATIVE_CHAINS).set_index(["alternative", "role"])
+    # the readiness role was chosen by the experiment: its runner-up is the other candidate
+    assert chains.loc[(0, "readiness"), "chain"] == methods.loc["readiness", "chain"]
+    assert chains.loc[(1, "readiness"), "chain"] != methods.loc["readiness", "chain"]
+    assert chains.loc[(1, "readiness"), "rank"] == 2
+    assert chains.loc[(1, "control"), "chain"] == "interpolate+carry"  # configured: kept
+    alt = read_table(tmp_path / "alt.parquet", tables.ALTERNATIVE_IMPUTED)
+    assert (alt["alternative"] == 1).all() and len(alt) == len(imputed)
+    again = alt.merge(observed, on=["iso3", "year", "indicator"], suffixes=("", "_point"))
+    assert (again["value"] == again["value_point"]).all(), "observed cells are the same in every alternative"
+    moved = alt.merge(imputed, on=["iso3", "year", "indicator"], suffixes=("", "_point"))
+    moved = moved[(moved["indicator"] == "r1") & (moved["status"] != "observed")]
+    assert (moved["value"] != moved["value_point"]).any(), "the runner-up chain fills the readiness gaps differently"
+
     stage.accuracy_figure(
         job(
             tmp_path,

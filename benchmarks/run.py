@@ -405,8 +405,8 @@ def _prepared_ict(results: Path) -> PreparedIndex:
 def uncertainty_rows(results: Path, reps: int, sobol_n: int = 4096) -> list[dict]:
     """Speed of the uncertainty stage's batched engine (rows of benchmarks.csv, stage ``05_uncertainty``).
 
-    ``unc_setup``: preparing the ``ict`` index with every imputation draw and computing
-    every data choice (draw x chain x treatment x normalisation) once; ``unc_reps``: ``reps``
+    ``unc_setup``: reading the draws and alternative chains, preparing the ``ict`` index
+    and computing every data choice (draw x chain x treatment x normalisation) once; ``unc_reps``: ``reps``
     Monte Carlo replications on the default data with every input of config.yaml
     varying, ranks included; ``unc_asem``: the same on COINr's ASEM example with the
     specification of COINr's sensitivity vignette (config/test/asem_uncertainty.yaml),
@@ -426,25 +426,39 @@ def uncertainty_rows(results: Path, reps: int, sobol_n: int = 4096) -> list[dict
     rows = []
     with threadpool_limits(1):
         start = time.perf_counter()
+        framework = read_csv(ROOT / cfg["framework"], dtype=str)
+        where = {"indicator": sorted(framework["node"])}  # as the stage reads them
         imputed = pd.concat(
-            [read_table(results / "03_impute" / f, tables.IMPUTED) for f in ("imputed.parquet", "draws.parquet")],
+            [
+                read_table(results / "03_impute" / f, tables.IMPUTED, where=where)
+                for f in ("imputed.parquet", "draws.parquet")
+            ],
             ignore_index=True,
         )
         engine = batched_index(
             "ict",
             cfg,
             unc["inputs"],
-            read_csv(ROOT / cfg["framework"], dtype=str),
+            framework,
             cat["indicators"],
             imputed,
             read_table(results / "03_impute" / "screening.csv", tables.SCREENING),
             config["analysis"]["first_year"],
             config["analysis"]["last_year"],
+            alternatives=read_table(
+                results / "03_impute" / "alternatives.parquet", tables.ALTERNATIVE_IMPUTED, where=where
+            ),
         )
         s = engine.space
-        for choice in itertools.product(*(range(len(a)) for a in (s.draws, s.chains, s.treatments, s.normalisations))):
+        data_choices = list(
+            itertools.product(*(range(len(a)) for a in (s.draws, s.chains, s.treatments, s.normalisations)))
+        )
+        for choice in data_choices:
             engine.normalised(*choice)
-        rows.append({"rule": "unc_setup", "wall_s": time.perf_counter() - start, "status": "ok"})
+        n_data = len(data_choices)
+        rows.append(
+            {"rule": "unc_setup", "wall_s": time.perf_counter() - start, "status": f"ok ({n_data} data choices)"}
+        )
         for name, eng, n_reps in (("unc_reps", engine, reps), ("unc_asem", _asem_engine(), reps)):
             choices = replication_choices(eng.space, 1, np.arange(n_reps))
             eng.ranks(eng.scores(choices.take(np.arange(min(n_reps, 200)))))  # fills the caches
@@ -619,7 +633,7 @@ def main(argv: list[str] | None = None) -> int:
                 log.info("Divide: %.0f bootstrap resamples/s (inequality table)", rate)
                 what = f"{args.divide_reps} resamples per sample"
                 parts.append(rate_row(dataset, units, "07_divide", "divide_bootstrap", rate, what))
-            if args.unc_reps > 0 and (results / "03_impute" / "draws.parquet").exists():
+            if args.unc_reps > 0 and (results / "03_impute" / "alternatives.parquet").exists():
                 unc = pd.DataFrame(uncertainty_rows(results, args.unc_reps))
                 for r in unc.itertuples():
                     log.info("uncertainty %s: %.6f s, %s", r.rule, r.wall_s, r.status)

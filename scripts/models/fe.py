@@ -114,8 +114,13 @@ def absorb(sample: Sample, z: np.ndarray, *, entity_effects: bool) -> np.ndarray
     means = sample.entity_sums(z) / cnt_e[:, None]  # (G, c)
     counts = sample.counts
     a = np.diag(counts.sum(axis=0)) - counts.T @ (counts / cnt_e[:, None])
-    # D'(z - economy means) without forming the demeaned z: D'z - C' means.
-    g = np.linalg.pinv(a, hermitian=True) @ (sample.time_sums(z) - counts.T @ means)
+    # D'(z - economy means) without forming the demeaned z: D'z - C' means. The null
+    # direction of ``a`` (the constant, which the economy effects absorb) computes as an
+    # eigenvalue of about 1e-15 of the largest, on either side of pinv's default cutoff
+    # depending on the machine (tests/data/models: 9.3e-16, inverted on one machine and
+    # not on another, moving estimates by 1e-3). A cutoff of 1e-10 drops it everywhere and
+    # keeps every true eigenvalue (there the smallest is 1/176 of the largest).
+    g = np.linalg.pinv(a, rtol=1e-10, hermitian=True) @ (sample.time_sums(z) - counts.T @ means)
     # z less its economy means, less the economy-demeaned year dummies times g.
     return z - np.repeat(means - (counts @ g) / cnt_e[:, None], sample.entity_counts_int, axis=0) - g[t]
 

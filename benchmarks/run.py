@@ -79,7 +79,7 @@ from scripts.index.engine import compute_index
 from scripts.index.goalposts import bounds_settings, goalpost_bounds
 from scripts.index.prepare import PreparedIndex, prepare_index
 from scripts.uncertainty.bands import replication_choices
-from scripts.uncertainty.data import batched_index, coinr_index
+from scripts.uncertainty.data import batched_index, coinr_index, read_imputations
 from scripts.uncertainty.sobol import sobol_tables
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -427,13 +427,9 @@ def uncertainty_rows(results: Path, reps: int, sobol_n: int = 4096) -> list[dict
     with threadpool_limits(1):
         start = time.perf_counter()
         framework = read_csv(ROOT / cfg["framework"], dtype=str)
-        where = {"indicator": sorted(framework["node"])}  # as the stage reads them
-        imputed = pd.concat(
-            [
-                read_table(results / "03_impute" / f, tables.IMPUTED, where=where)
-                for f in ("imputed.parquet", "draws.parquet")
-            ],
-            ignore_index=True,
+        folder = results / "03_impute"
+        imputed, alternatives = read_imputations(
+            folder / "imputed.parquet", folder / "draws.parquet", folder / "alternatives.parquet", framework
         )
         engine = batched_index(
             "ict",
@@ -445,9 +441,7 @@ def uncertainty_rows(results: Path, reps: int, sobol_n: int = 4096) -> list[dict
             read_table(results / "03_impute" / "screening.csv", tables.SCREENING),
             config["analysis"]["first_year"],
             config["analysis"]["last_year"],
-            alternatives=read_table(
-                results / "03_impute" / "alternatives.parquet", tables.ALTERNATIVE_IMPUTED, where=where
-            ),
+            alternatives=alternatives,
         )
         s = engine.space
         data_choices = list(

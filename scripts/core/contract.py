@@ -173,7 +173,8 @@ def read_table(
     version of the workflow: re-run the stage that writes it).
     """
     wanted = list(columns) if columns is not None else list(table.columns)
-    unknown = [c for c in [*wanted, *(where or {})] if c not in table.columns]
+    used = wanted + [c for c in where or {} if c not in wanted]  # the filter's columns are read too
+    unknown = [c for c in used if c not in table.columns]
     if unknown:
         raise ValueError(f"{table.name} table has no columns {unknown}")
     suffix = Path(path).suffix
@@ -184,7 +185,7 @@ def read_table(
     else:
         with open(path, encoding="utf-8") as fh:
             have = set(fh.readline().rstrip("\r\n").split(","))
-    missing = [c for c in wanted + list(where or {}) if c not in have]
+    missing = [c for c in used if c not in have]
     if missing:
         raise InputError(
             problem=f"the {table.name} table lacks the columns {missing}",
@@ -198,7 +199,6 @@ def read_table(
         df = read_parquet(path, columns=wanted, filters=filters)
     else:
         # A blank text cell is "" (CSV cannot tell it from a missing one); a blank number is NaN.
-        used = wanted + [c for c in where or {} if c not in wanted]
         text = {c: str for c in used if table.columns[c] in ("string", "str", "category")}
         blank = {c: [""] for c in used if c not in text}
         df = read_csv(path, usecols=used, dtype=text, na_values=blank)

@@ -40,9 +40,3 @@ def alternative_chains(
             rows.append((alt, r.role, chain, rank, rmse.get((r.role, chain), np.nan), r.chosen_by))
     table = pd.DataFrame(rows, columns=list(ALTERNATIVE_CHAINS.columns))
     return conform(table, ALTERNATIVE_CHAINS)
-
-
-def chains_of(table: pd.DataFrame, alternative: int) -> dict[str, list[str]]:
-    """Role -> steps of one alternative of an ALTERNATIVE_CHAINS table."""
-    part = table[table["alternative"] == alternative]
-    return {str(r.role): str(r.chain).split("+") for r in part.itertuples()}

@@ -382,12 +382,12 @@ def recommend_methods(accuracy: pd.DataFrame, *, min_coverage: float = 0.95) -> 
     chain qualifies for.
     """
     rows = _role_rows(accuracy)
+    rmse = chain_rmse(accuracy)
     out: dict[str, str] = {}
     for role, chains in ranked_chains(accuracy, min_coverage=min_coverage).items():
         out[role] = chains[0]
-        part = rows[rows["role"] == role]
-        best = part.loc[~part["baseline"] & (part["method"] == chains[0]), "rmse_sd"].min()
-        base = part.loc[part["baseline"] & part["rmse_sd"].notna(), "rmse_sd"]
+        best = rmse[(role, chains[0])]
+        base = rows.loc[(rows["role"] == role) & rows["baseline"] & rows["rmse_sd"].notna(), "rmse_sd"]
         if len(base) and base.min() < best:
             log.warning(
                 "recommend: for %s, a naive baseline (RMSE %.3f SD) beats %s (%.3f SD)",

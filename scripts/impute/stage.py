@@ -20,7 +20,7 @@ from scripts.core.logs import setup_logging
 from scripts.core.plotting import save
 from scripts.impute import screening
 from scripts.impute.accuracy_figure import draw_accuracy_figure
-from scripts.impute.alternatives import alternative_chains, chains_of
+from scripts.impute.alternatives import alternative_chains
 from scripts.impute.draws import multiple_imputation
 from scripts.impute.masking import chain_rmse, masking_tables, ranked_chains, recommend_methods
 from scripts.impute.point import impute_panel, status_counts, unreported_counts
@@ -184,6 +184,7 @@ def impute_alternatives(snakemake: Any) -> None:
     )
     panel, catalogue, groups = _inputs(snakemake)
     screening_table = read_table(snakemake.input.screening, tables.SCREENING)
+    settings = _settings(snakemake)
     parts = []
     for alt in range(1, int(p.runners_up) + 1):
         imputed = impute_panel(
@@ -192,8 +193,8 @@ def impute_alternatives(snakemake: Any) -> None:
             groups,
             p.first,
             p.last,
-            methods=chains_of(chains, alt),
-            settings=_settings(snakemake),
+            methods=chains_from_table(chains[chains["alternative"] == alt]),
+            settings=settings,
             screening=screening_table,
             categorical=True,
         )

@@ -263,6 +263,16 @@ def _check_wide(wide: pd.DataFrame) -> np.ndarray:
     return values
 
 
+def _check_winmax(winmax: int) -> None:
+    """Raise ConfigError for a negative winsorisation limit."""
+    if winmax < 0:
+        raise ConfigError(
+            problem=f"outlier treatment winmax is {winmax}",
+            expected="an integer >= 0",
+            fix="set winmax to 0 (log only) or more; COINr's default is 5",
+        )
+
+
 def treated_values(
     wide: pd.DataFrame,
     *,
@@ -277,6 +287,7 @@ def treated_values(
     imputation draw with every winsorisation limit): the values are those of
     :func:`treat_outliers`, at about half its cost.
     """
+    _check_winmax(winmax)
     x = _check_wide(wide)
     eligible = ~wide.columns.isin(list(exclude))
     res = _treat_columns(x, eligible, winmax, skew_thresh, kurt_thresh)
@@ -317,12 +328,7 @@ def treat_outliers(
         ``treated`` (same shape as ``wide``), ``details`` and ``points``; see
         :class:`TreatResult`.
     """
-    if winmax < 0:
-        raise ConfigError(
-            problem=f"outlier treatment winmax is {winmax}",
-            expected="an integer >= 0",
-            fix="set winmax to 0 (log only) or more; COINr's default is 5",
-        )
+    _check_winmax(winmax)
     x = _check_wide(wide)
     unit_name, year_name = _level_names(wide.index)
     indicators = wide.columns

@@ -2,17 +2,46 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from scripts.core import tables
+from scripts.core.contract import read_table
 from scripts.core.errors import InvariantError
 from scripts.index.framework import framework_from_coinr_imeta, load_framework
 from scripts.index.prepare import PreparedIndex, index_spec, prepare_index
 from scripts.uncertainty.batched import BatchedIndex
 from scripts.uncertainty.inputs import input_space
+
+
+def read_imputations(
+    imputed: str | os.PathLike,
+    draws: str | os.PathLike,
+    alternatives: str | os.PathLike | None,
+    framework_table: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The values of the framework's indicators the batched engine is prepared from.
+
+    Returns the point imputation and the draws (IMPUTED rows: iso3, year, indicator,
+    draw, value) and, when ``alternatives`` is given, the alternative chains
+    (ALTERNATIVE_IMPUTED rows: iso3, year, indicator, alternative, value). Only the
+    framework's indicators are read, and not the status and method text of millions of
+    cells: the draws also hold the outcomes and controls.
+    """
+    where = {"indicator": sorted(framework_table["node"])}
+    key = ["iso3", "year", "indicator"]
+    point_and_draws = pd.concat(
+        [read_table(f, tables.IMPUTED, columns=[*key, "draw", "value"], where=where) for f in (imputed, draws)],
+        ignore_index=True,
+    )
+    if alternatives is None:
+        return point_and_draws, None
+    alt = read_table(alternatives, tables.ALTERNATIVE_IMPUTED, columns=[*key, "alternative", "value"], where=where)
+    return point_and_draws, alt
 
 
 def draw_wides(prepared: PreparedIndex, imputed: pd.DataFrame) -> dict[int, pd.DataFrame]:

@@ -24,7 +24,7 @@ from scripts.core.plotting import save
 from scripts.publish.figures_uncertainty import sobol_figure
 from scripts.uncertainty.bands import band_years, chunk_replications, rank_bands, replication_choices, replication_table
 from scripts.uncertainty.batched import BatchedIndex
-from scripts.uncertainty.data import batched_index
+from scripts.uncertainty.data import batched_index, read_imputations
 from scripts.uncertainty.sobol import sobol_tables
 
 log = logging.getLogger("ictmdg")
@@ -34,22 +34,9 @@ def _engine(snakemake: Any) -> BatchedIndex:
     p, inp = snakemake.params, snakemake.input
     cat = load_catalogue(inp.indicators, inp.series, inp.entities, p.source_ids)
     framework = read_csv(inp.framework, dtype=str)
-    # Only the values of the framework's indicators: not the status and method text of
-    # millions of cells, nor the outcomes and controls the draws also hold.
-    columns = ["iso3", "year", "indicator", "draw", "value"]
-    where = {"indicator": sorted(framework["node"])}
-    imputed = pd.concat(
-        [read_table(f, tables.IMPUTED, columns=columns, where=where) for f in (inp.imputed, inp.draws)],
-        ignore_index=True,
+    imputed, alternatives = read_imputations(
+        inp.imputed, inp.draws, inp.alternatives if "alternatives" in inp.keys() else None, framework
     )
-    alternatives = None
-    if "alternatives" in inp.keys():
-        alternatives = read_table(
-            inp.alternatives,
-            tables.ALTERNATIVE_IMPUTED,
-            columns=["iso3", "year", "indicator", "alternative", "value"],
-            where=where,
-        )
     start = time.perf_counter()
     engine = batched_index(
         p.name,

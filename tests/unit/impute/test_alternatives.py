@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scripts.impute.alternatives import alternative_chains, chains_of
+from scripts.impute.alternatives import alternative_chains
 from scripts.impute.masking import chain_rmse, ranked_chains, recommend_methods
+from scripts.impute.settings import chains_from_table
 
 
 def _accuracy() -> pd.DataFrame:
@@ -44,7 +45,12 @@ def test_alternatives_take_the_runners_up_and_keep_configured_chains() -> None:
     )
     table = alternative_chains(methods, ranked_chains(acc), chain_rmse(acc), 3)
     assert sorted(table["alternative"].unique()) == [0, 1, 2, 3]
-    assert chains_of(table, 0) == {"use": ["b"], "readiness": ["a"], "control": ["x", "y"], "outcome": ["interpolate"]}
+    assert chains_from_table(table[table["alternative"] == 0]) == {
+        "use": ["b"],
+        "readiness": ["a"],
+        "control": ["x", "y"],
+        "outcome": ["interpolate"],
+    }
     use = table[table["role"] == "use"].set_index("alternative")
     assert use["chain"].tolist() == ["b", "c", "a", "a"]  # fewer runners-up than alternatives: the last stays
     assert use["rank"].tolist() == [1, 2, 3, 3]
